@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Bring up everything the lab and the tests need, from nothing, idempotently:
+#   venv    - .venv with the pinned requirements (re-installed only when requirements.txt changes)
+#   docker  - a running docker engine (apt-installs docker.io when dockerd is missing)
+#   image   - the local base image hakit/debian:bookworm (debootstrap + docker import, built once)
+# Usage: scripts/bootstrap.sh [venv|docker|image|all]...   (default: all)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+VENV=${VENV:-$ROOT/.venv}
+IMAGE=${HAKIT_IMAGE:-hakit/debian:bookworm}
+DOCKERD_LOG=${DOCKERD_LOG:-/var/log/hakit-dockerd.log}
+MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
+log() { printf '[bootstrap] %s\n' "$*"; }
+die() { printf '[bootstrap] ERROR: %s\n' "$*" >&2; exit 1; }
+
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  if ! apt-get install -y -qq "$@" >/dev/null 2>&1; then
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq "$@" >/dev/null
+  fi
+}
+
+ensure_venv() {
+  local stamp="$VENV/.requirements.sha256" want
+  want=$(sha256sum "$ROOT/requirements.txt" | cut -d' ' -f1)
+  if [[ -x "$VENV/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    log "venv: $VENV up to date"
+    return
+  fi
+  log "venv: installing pinned requirements into $VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --upgrade pip >/dev/null
+  "$VENV/bin/pip" install -q -r "$ROOT/requirements.txt"
+  echo "$want" > "$stamp"
+}
+
+ensure_docker() {
+  if docker info >/dev/null 2>&1; then
+    log "docker: engine running"
+    return
+  fi
+  if ! command -v dockerd >/dev/null 2>&1; then
+    log "docker: dockerd missing, installing docker.io with apt"
+    apt_install docker.io iptables
+  fi
+  log "docker: starting dockerd in the background (log: $DOCKERD_LOG)"
+  nohup dockerd >"$DOCKERD_LOG" 2>&1 &
+  for _ in $(seq 1 60); do
+    if docker info >/dev/null 2>&1; then
+      log "docker: engine ready"
+      return
+    fi
+    sleep 1
+  done
+  tail -n 30 "$DOCKERD_LOG" >&2 || true
+  die "dockerd did not become ready within 60 s (log above: $DOCKERD_LOG)"
+}
+
+ensure_image() {
+  if docker image inspect "$IMAGE" >/dev/null 2>&1; then
+    log "image: $IMAGE present"
+    return
+  fi
+  command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap
+  local dir
+  dir=$(mktemp -d /tmp/hakit-rootfs.XXXXXX)
+  trap 'rm -rf "$dir"' RETURN
+  log "image: debootstrap bookworm into $dir (a few minutes, once)"
+  debootstrap --variant=minbase --include=python3,iproute2,procps \
+    bookworm "$dir" "$MIRROR" >"$dir.log" 2>&1 || { tail -n 30 "$dir.log" >&2; die "debootstrap failed"; }
+  rm -f "$dir.log"
+  # Keep images small: no apt caches or package lists baked in.
+  rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/*
+  tar -C "$dir" -c . | docker import - "$IMAGE" >/dev/null
+  log "image: $IMAGE built"
+}
+
+main() {
+  local steps=("$@")
+  [[ ${#steps[@]} -gt 0 ]] || steps=(all)
+  for s in "${steps[@]}"; do
+    case "$s" in
+      venv) ensure_venv ;;
+      docker) ensure_docker ;;
+      image) ensure_docker; ensure_image ;;
+      all) ensure_venv; ensure_docker; ensure_image ;;
+      *) die "unknown step '$s' (expected venv, docker, image or all)" ;;
+    esac
+  done
+}
+
+main "$@"

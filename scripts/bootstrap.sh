@@ -30,11 +30,23 @@ ensure_venv() {
     log "venv: $VENV up to date"
     return
   fi
-  log "venv: installing pinned requirements into $VENV"
+  log "venv: installing pinned requirements into $VENV (a few minutes the first time)"
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --upgrade pip >/dev/null
-  "$VENV/bin/pip" install -q -r "$ROOT/requirements.txt"
+  # pip repeats config warnings (e.g. "Location ... is ignored") on every call: keep its output in
+  # a log and show the tail only when it fails.
+  local plog="$VENV/pip-install.log"
+  : >"$plog"
+  pip_quiet "$plog" install --upgrade pip
+  pip_quiet "$plog" install -r "$ROOT/requirements.txt"
   echo "$want" > "$stamp"
+}
+
+pip_quiet() {
+  local plog=$1; shift
+  if ! "$VENV/bin/pip" "$@" >>"$plog" 2>&1; then
+    tail -n 30 "$plog" >&2
+    die "pip $* failed (full log: $plog)"
+  fi
 }
 
 ensure_docker() {
@@ -67,7 +79,6 @@ ensure_image() {
   command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap
   local dir
   dir=$(mktemp -d /tmp/hakit-rootfs.XXXXXX)
-  trap 'rm -rf "$dir"' RETURN
   log "image: debootstrap bookworm into $dir (a few minutes, once)"
   debootstrap --variant=minbase --include=python3,iproute2,procps \
     bookworm "$dir" "$MIRROR" >"$dir.log" 2>&1 || { tail -n 30 "$dir.log" >&2; die "debootstrap failed"; }
@@ -75,6 +86,7 @@ ensure_image() {
   # Keep images small: no apt caches or package lists baked in.
   rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/*
   tar -C "$dir" -c . | docker import - "$IMAGE" >/dev/null
+  rm -rf "$dir"
   log "image: $IMAGE built"
 }
 

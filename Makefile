@@ -1,0 +1,56 @@
+# hakit.redis developer entry points. `make help` lists them.
+# Every target that needs tooling runs scripts/bootstrap.sh first (idempotent, fast when done)
+# and scripts/env.sh, which puts the venv on PATH and makes this tree the collection hakit.redis.
+
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+TOPOLOGY ?= 4
+SCENARIOS ?=
+ENV := source scripts/env.sh
+
+.PHONY: help lab lab-down test lint sanity unit molecule chaos bench install-test clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "  variables: TOPOLOGY=1..4 (lab, default 4), SCENARIOS=\"topology1 ...\" (molecule, test)"
+
+lab: ## From nothing: venv, docker, base image, topology TOPOLOGY (default 4) in containers, health table
+	@scripts/lab.sh up $(TOPOLOGY)
+
+lab-down: ## Remove the lab containers and network
+	@scripts/lab.sh down
+
+test: ## Every check in stages with a timing table (STAGES="unit molecule" picks some)
+	@scripts/test.sh
+
+lint: ## yamllint, ansible-lint (production profile), ruff
+	@STAGES="yamllint ansible-lint ruff" scripts/test.sh
+
+sanity: ## ansible-test sanity from a temporary ansible_collections/hakit/redis copy
+	@STAGES=sanity scripts/test.sh
+
+unit: ## pytest tests/unit
+	@STAGES=unit scripts/test.sh
+
+molecule: ## molecule test for each of $(SCENARIOS) (default: all scenarios)
+	@STAGES=molecule SCENARIOS="$(SCENARIOS)" scripts/test.sh
+
+chaos: ## The full chaos suite against its own topology-4 containers (slow)
+	@scripts/bootstrap.sh
+	@$(ENV); if [[ -d tests/chaos ]]; then HAKIT_CHAOS_ALL=1 pytest -v tests/chaos; \
+	  else echo "tests/chaos does not exist yet: nothing to run"; fi
+
+bench: ## Converge/re-run/failover figures into bench/results (bench/run.sh)
+	@scripts/bootstrap.sh
+	@$(ENV); if [[ -x bench/run.sh ]]; then bench/run.sh; \
+	  else echo "bench/run.sh does not exist yet: nothing to run"; fi
+
+install-test: ## Build, offline-install and converge the collection from outside the repo
+	@STAGES=install scripts/test.sh
+
+clean: ## Remove caches, build artefacts and test output (keeps the venv and the image)
+	@scripts/lab.sh down >/dev/null 2>&1 || true
+	rm -rf .cache tests/output .pytest_cache .ruff_cache hakit-redis-*.tar.gz
+	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# All checks of `make test`, in stages. Each stage is timed; a failing stage does not stop the
+# run (one run shows everything), but the exit status is non-zero when any stage failed.
+# A stage whose code does not exist yet is reported as skipped, not failed.
+#
+#   STAGES="unit molecule" scripts/test.sh     # pick stages (bootstrap always runs first)
+#   SCENARIOS="topology1" scripts/test.sh      # pick molecule scenarios
+#
+# Stage logs are also kept in tests/output/logs/<stage>.log.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 2
+
+ALL_STAGES=(bootstrap yamllint ansible-lint ruff sanity unit integration molecule install chaos-fast)
+# Scenarios run cheapest first, so a broken foundation fails fast; unknown ones follow by name.
+SCENARIO_ORDER=(topology1 topology2 topology3 sentinels3 topology4 topology4_3r)
+SKIP=77
+LOGDIR=$ROOT/tests/output/logs
+
+declare -a R_NAME=() R_SECS=() R_RESULT=() R_NOTE=()
+NOTE=""
+
+say() { printf '\n== %s\n' "$*"; }
+skip() { NOTE=$*; echo "skipped: $*"; return "$SKIP"; }
+
+# pytest exit 5 = "no tests collected": a stage for code not written yet, not a failure.
+run_pytest() {
+  local rc=0
+  pytest "$@" || rc=$?
+  if [[ $rc -eq 5 ]]; then
+    skip "pytest collected no tests"
+    return
+  fi
+  return "$rc"
+}
+
+has_tests() { [[ -d $1 ]] && [[ -n $(find "$1" -name 'test_*.py' -print -quit) ]]; }
+
+stage_bootstrap() {
+  local steps=(venv) s
+  for s in "${SELECTED[@]}"; do
+    # Only container stages need the docker engine and the base image.
+    case $s in molecule | install | chaos-fast) steps=(all) ;; esac
+  done
+  scripts/bootstrap.sh "${steps[@]}"
+}
+
+stage_yamllint() { yamllint --strict .; }
+stage_ansible-lint() { ansible-lint; }
+stage_ruff() { ruff check .; }
+stage_sanity() { scripts/sanity.sh; }
+
+stage_unit() {
+  has_tests tests/unit || { skip "no tests in tests/unit"; return; }
+  run_pytest tests/unit
+}
+
+stage_integration() {
+  has_tests tests/integration || { skip "no tests in tests/integration"; return; }
+  run_pytest tests/integration
+}
+
+stage_install() {
+  [[ -x tests/install/run.sh ]] || { skip "tests/install/run.sh missing"; return; }
+  tests/install/run.sh
+}
+
+stage_chaos-fast() {
+  has_tests tests/chaos || { skip "no tests in tests/chaos"; return; }
+  run_pytest tests/chaos -m fast
+}
+
+list_scenarios() {
+  local found=() s
+  for s in molecule/*/molecule.yml; do
+    [[ -f $s ]] || continue
+    s=${s#molecule/}
+    s=${s%/molecule.yml}
+    [[ $s == _shared ]] || found+=("$s")
+  done
+  for s in "${SCENARIO_ORDER[@]}"; do
+    [[ " ${found[*]} " == *" $s "* ]] && echo "$s"
+  done
+  for s in "${found[@]}"; do
+    [[ " ${SCENARIO_ORDER[*]} " == *" $s "* ]] || echo "$s"
+  done
+}
+
+# Runs `$2...` as the stage named $1: times it, logs it, records the result.
+run_stage() {
+  local name=$1 start rc=0 secs result
+  shift
+  NOTE=""
+  say "$name"
+  start=$(date +%s%N)
+  "$@" > >(tee "$LOGDIR/${name//\//_}.log") 2>&1 || rc=$?
+  # Let tee flush before the next header.
+  wait
+  secs=$(awk -v ns=$(($(date +%s%N) - start)) 'BEGIN {printf "%.1f", ns / 1e9}')
+  case $rc in
+    0) result=passed ;;
+    "$SKIP") result=skipped ;;
+    *) result=failed NOTE=${NOTE:-"exit $rc"} ;;
+  esac
+  R_NAME+=("$name") R_SECS+=("$secs") R_RESULT+=("$result") R_NOTE+=("$NOTE")
+}
+
+stage_molecule_all() {
+  local scenarios=() s
+  if [[ -n ${SCENARIOS:-} ]]; then
+    read -r -a scenarios <<<"$SCENARIOS"
+  else
+    mapfile -t scenarios < <(list_scenarios)
+  fi
+  if [[ ${#scenarios[@]} -eq 0 ]]; then
+    run_stage molecule skip "no molecule/*/molecule.yml scenarios"
+    return
+  fi
+  for s in "${scenarios[@]}"; do
+    if [[ ! -f molecule/$s/molecule.yml ]]; then
+      run_stage "molecule/$s" false
+      R_NOTE[-1]="no such scenario"
+      continue
+    fi
+    run_stage "molecule/$s" molecule test -s "$s"
+  done
+}
+
+summary() {
+  local i passed=0 failed=0 skipped=0
+  say "summary"
+  printf '%-24s %9s  %-8s %s\n' stage seconds result note
+  for i in "${!R_NAME[@]}"; do
+    printf '%-24s %9s  %-8s %s\n' "${R_NAME[$i]}" "${R_SECS[$i]}" "${R_RESULT[$i]}" "${R_NOTE[$i]}"
+    case ${R_RESULT[$i]} in
+      passed) passed=$((passed + 1)) ;;
+      failed) failed=$((failed + 1)) ;;
+      skipped) skipped=$((skipped + 1)) ;;
+    esac
+  done
+  echo
+  echo "$passed passed, $failed failed, $skipped skipped"
+  [[ $failed -eq 0 ]]
+}
+
+main() {
+  local s
+  if [[ -n ${STAGES:-} ]]; then
+    read -r -a SELECTED <<<"$STAGES"
+    for s in "${SELECTED[@]}"; do
+      [[ " ${ALL_STAGES[*]} " == *" $s "* ]] || {
+        echo "unknown stage '$s' (stages: ${ALL_STAGES[*]})" >&2
+        exit 2
+      }
+    done
+  else
+    SELECTED=("${ALL_STAGES[@]}")
+  fi
+  rm -rf "$LOGDIR"
+  mkdir -p "$LOGDIR"
+
+  run_stage bootstrap stage_bootstrap
+  # Everything after bootstrap uses the venv's tools and sees this tree as hakit.redis.
+  # shellcheck source=scripts/env.sh
+  source scripts/env.sh
+  for s in "${SELECTED[@]}"; do
+    case $s in
+      bootstrap) ;;
+      molecule) stage_molecule_all ;;
+      *) run_stage "$s" "stage_$s" ;;
+    esac
+  done
+  summary
+}
+
+main

@@ -1,0 +1,139 @@
+"""Preflight refusals: the playbooks stop before touching any host (issue 3 items 6-8).
+
+Runs the real ``ansible-playbook hakit.redis.<name>`` against containers this module creates
+(``hakit-preflight-node1``/``-node2`` on ``hakit-preflight``, 172.28.11.0/24) and removes, then
+checks the exit code, the message and that the hosts are exactly as they were: no redis-server or
+supervisor package, no /etc/redis, ``changed=0`` for every host in the recap.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+IMAGE = os.environ.get("HAKIT_IMAGE", "hakit/debian:bookworm")
+NETWORK = "hakit-preflight"
+SUBNET = "172.28.11.0/24"
+NODES = {"node1": "172.28.11.11", "node2": "172.28.11.12"}
+PASSWORD = "pre flight 'pw' #$:/"
+RECAP = re.compile(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+def container(node: str) -> str:
+    return f"{NETWORK}-{node}"
+
+
+def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check, timeout=120)
+
+
+def remove_all() -> None:
+    for node in NODES:
+        docker("rm", "-f", container(node), check=False)
+    docker("network", "rm", NETWORK, check=False)
+
+
+@pytest.fixture(scope="module")
+def nodes() -> Iterator[dict[str, str]]:
+    if shutil.which("docker") is None:
+        pytest.fail("docker CLI not found: scripts/bootstrap.sh installs and starts the engine")
+    remove_all()  # left over by an interrupted run
+    docker("network", "create", "--subnet", SUBNET, "--label", "hakit.scenario=preflight", NETWORK)
+    try:
+        for node, ip in NODES.items():
+            docker(
+                "run", "-d", "--init", "--cap-add", "NET_ADMIN", "--name", container(node),
+                "--hostname", node, "--network", NETWORK, "--ip", ip,
+                "--label", "hakit.scenario=preflight", IMAGE, "sleep", "infinity",
+            )  # fmt: skip
+        yield NODES
+    finally:
+        remove_all()
+
+
+@pytest.fixture(scope="module")
+def ansible_env() -> dict[str, str]:
+    """The working tree as the collection hakit.redis (what scripts/env.sh does)."""
+    collections = REPO / ".cache" / "collections"
+    link = collections / "ansible_collections" / "hakit" / "redis"
+    if not link.is_symlink():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(REPO)
+    env = dict(os.environ)
+    env.update(
+        ANSIBLE_COLLECTIONS_PATH=str(collections),
+        ANSIBLE_FORCE_COLOR="0",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_HOST_KEY_CHECKING="False",
+        ANSIBLE_RETRY_FILES_ENABLED="False",
+    )
+    return env
+
+
+def inventory(tmp_path: Path, redis_hosts: list[str], password: str | None) -> Path:
+    lines = ["[redis]"]
+    lines += [f"{n} ansible_host={container(n)}" for n in redis_hosts]
+    lines += ["", "[all:vars]", "ansible_connection=community.docker.docker", "ansible_user=root"]
+    path = tmp_path / "hosts.ini"
+    path.write_text("\n".join(lines) + "\n")
+    if password is not None:
+        # YAML group_vars: the password's characters need no INI escaping that way.
+        (tmp_path / "group_vars").mkdir(exist_ok=True)
+        (tmp_path / "group_vars" / "all.yml").write_text(f"redis_password: {json.dumps(password)}\n")
+    return path
+
+
+def run_playbook(name: str, inv: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    res = subprocess.run(
+        [shutil.which("ansible-playbook") or "ansible-playbook", f"hakit.redis.{name}", "-i", str(inv)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=inv.parent,
+        timeout=600,
+    )
+    print(f"\n--- ansible-playbook hakit.redis.{name} rc={res.returncode}\n{res.stdout[-4000:]}{res.stderr[-2000:]}")
+    return res
+
+
+def assert_untouched(res: subprocess.CompletedProcess[str], hosts: list[str]) -> None:
+    recap = {m.group(1): int(m.group(2)) for m in RECAP.finditer(res.stdout)}
+    assert recap, "no PLAY RECAP in the output"
+    assert all(changed == 0 for changed in recap.values()), f"a host was changed: {recap}"
+    for node in hosts:
+        name = container(node)
+        for pkg in ("redis-server", "supervisor"):
+            probe = docker("exec", name, "dpkg-query", "-W", "-f=${Status}", pkg, check=False)
+            assert "install ok installed" not in probe.stdout, f"{pkg} was installed on {name}"
+        assert docker("exec", name, "test", "-e", "/etc/redis", check=False).returncode != 0, (
+            f"/etc/redis exists on {name}"
+        )
+
+
+@pytest.mark.parametrize("playbook", ["topology1", "site"])
+def test_no_password_refused_before_any_change(playbook, nodes, ansible_env, tmp_path):
+    inv = inventory(tmp_path, ["node1"], password=None)
+    res = run_playbook(playbook, inv, ansible_env)
+    out = res.stdout + res.stderr
+    assert res.returncode != 0
+    assert "redis_password" in out
+    assert_untouched(res, ["node1"])
+
+
+def test_topology1_refuses_two_redis_hosts(nodes, ansible_env, tmp_path):
+    inv = inventory(tmp_path, ["node1", "node2"], password=PASSWORD)
+    res = run_playbook("topology1", inv, ansible_env)
+    out = res.stdout + res.stderr
+    assert res.returncode != 0
+    # The shape message names the playbook and the group whose size is wrong.
+    assert "topology1" in out
+    assert "redis" in out
+    assert_untouched(res, ["node1", "node2"])

@@ -1,0 +1,133 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, hakit.redis contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Decide which redis host is the live master from probes of the hosts and the Sentinels."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from ansible.errors import AnsibleFilterError
+
+DOCUMENTATION = r"""
+name: live_master
+short_description: Decide the live Redis master from Sentinel and replication probes
+version_added: 0.1.0
+author: hakit.redis contributors
+description:
+  - Input is the list of registered results of C(redis-cli INFO replication) run against each
+    redis host (loop item = inventory host).
+  - The master is, in order, what a majority of the answering Sentinels report, else the one
+    host that is master with connected replicas, else O(initial) (a fresh cluster).
+  - Fails with a clear message when the Sentinels disagree, when they name an address that is no
+    redis host, or when two hosts are masters with replicas and no Sentinel decides.
+options:
+  _input:
+    description: Registered loop results of C(INFO replication), one per redis host.
+    type: list
+    elements: dict
+    required: true
+  sentinel_results:
+    description: Registered loop results of C(SENTINEL get-master-addr-by-name), one per Sentinel.
+    type: list
+    elements: dict
+    required: true
+  initial:
+    description: Inventory name of the initial master.
+    type: str
+    required: true
+  announce:
+    description: Inventory host name to announce address.
+    type: dict
+    required: true
+"""
+
+EXAMPLES = r"""
+- name: Decide the live master
+  ansible.builtin.set_fact:
+    live: "{{ probes.results | hakit.redis.live_master(sentinel_probes.results, 'node1', {'node1': '10.0.0.11'}) }}"
+"""
+
+RETURN = r"""
+_value:
+  description: C(host) (inventory name), C(ip), C(port) and C(source) (sentinel, replication or initial).
+  type: dict
+"""
+
+
+def parse_info(text: str) -> dict[str, str]:
+    """INFO output as a dict (lines 'key:value'; section headers and blanks skipped)."""
+    out: dict[str, str] = {}
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and ":" in line:
+            key, _, value = line.partition(":")
+            out[key] = value
+    return out
+
+
+def parse_sentinel_answer(text: str) -> tuple[str, int] | None:
+    """'ip\\nport' from get-master-addr-by-name, or None when the Sentinel does not know it."""
+    parts = [p.strip() for p in (text or "").split() if p.strip()]
+    if len(parts) == 2 and parts[1].isdigit():
+        return parts[0], int(parts[1])
+    return None
+
+
+def _answered(result: dict[str, Any]) -> bool:
+    return result.get("rc") == 0 and "ERR" not in (result.get("stdout") or "") \
+        and "NOAUTH" not in (result.get("stdout") or "")
+
+
+def _host_for(ip: str, announce: dict[str, str | None]) -> str | None:
+    for host, addr in announce.items():
+        if addr == ip:
+            return host
+    return None
+
+
+def decide(redis_results: list[dict[str, Any]], sentinel_results: list[dict[str, Any]],
+           initial: str, announce: dict[str, str | None], default_port: int = 6379) -> dict[str, Any]:
+    answered = [r for r in sentinel_results if _answered(r)]
+    views = [v for v in (parse_sentinel_answer(r.get("stdout", "")) for r in answered) if v]
+    if views:
+        (ip, port), count = Counter(views).most_common(1)[0]
+        if count * 2 <= len(answered):
+            raise AnsibleFilterError(
+                f"the Sentinels disagree on the master ({', '.join(f'{a}:{b}' for a, b in views)}) "
+                "and none has a majority: let them settle (check their logs) and run again."
+            )
+        host = _host_for(ip, announce)
+        if host is None:
+            raise AnsibleFilterError(
+                f"the Sentinels report master {ip}:{port}, which is no host of the 'redis' group "
+                f"(announce addresses: {announce}); fix the inventory or sentinel_master_name."
+            )
+        return {"host": host, "ip": ip, "port": port, "source": "sentinel"}
+
+    masters = []
+    for r in redis_results:
+        if r.get("rc") != 0:
+            continue
+        info = parse_info(r.get("stdout", ""))
+        if info.get("role") == "master" and int(info.get("connected_slaves", "0") or 0) > 0:
+            masters.append(r["item"])
+    if len(masters) > 1:
+        raise AnsibleFilterError(
+            f"split brain: {', '.join(masters)} are all masters with replicas and no Sentinel decides. "
+            "Choose the master whose data you keep, stop the others, and run again."
+        )
+    host = masters[0] if masters else initial
+    return {"host": host, "ip": announce.get(host), "port": default_port,
+            "source": "replication" if masters else "initial"}
+
+
+def live_master(redis_results: list[dict[str, Any]], sentinel_results: list[dict[str, Any]],
+                initial: str, announce: dict[str, str | None]) -> dict[str, Any]:
+    return decide(list(redis_results or []), list(sentinel_results or []), initial, dict(announce or {}))
+
+
+class FilterModule:
+    def filters(self) -> dict[str, Any]:
+        return {"live_master": live_master}

@@ -1,0 +1,287 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, hakit.redis contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: redis_config
+short_description: Reconcile redis.conf settings in the file and in the running server
+version_added: 0.1.0
+author: hakit.redis contributors
+description:
+  - Compares each wanted setting with the line in C(redis.conf) and, when the server answers,
+    with its running value (C(CONFIG GET)).
+  - Settings Redis can change at runtime are applied with C(CONFIG SET) and their lines edited in
+    place, so no restart is needed.
+  - Settings Redis cannot change at runtime are edited in the file and reported in
+    RV(restart_keys); the caller decides when to restart.
+  - Only the managed lines are touched. Lines Redis or Sentinel wrote (C(CONFIG REWRITE) after a
+    failover), comments and their order stay as they are.
+  - With O(replicaof) set, makes the server a replica of that master (C(REPLICAOF) at runtime and
+    the C(replicaof) line in the file). Without it the replication role is never touched, so a
+    master promoted by Sentinel stays master.
+options:
+  path:
+    description: Path of C(redis.conf).
+    type: path
+    default: /etc/redis/redis.conf
+  settings:
+    description:
+      - Wanted settings, directive name to value. Booleans become C(yes)/C(no), lists become
+        several arguments, C(null) removes the directive from the file.
+    type: dict
+    required: true
+  host:
+    description: Address the local server answers on.
+    type: str
+    default: 127.0.0.1
+  port:
+    description: Port of the local server.
+    type: int
+    default: 6379
+  password:
+    description:
+      - Password to authenticate with. When the server refuses it, the C(requirepass) currently in
+        the file is tried, so a password change can be applied to a running server.
+    type: str
+  replicaof:
+    description: Master this server must replicate from; omit to leave the role alone.
+    type: dict
+    suboptions:
+      host:
+        description: Master address.
+        type: str
+        required: true
+      port:
+        description: Master port.
+        type: int
+        default: 6379
+  timeout:
+    description: Seconds to wait for the server.
+    type: float
+    default: 2.0
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+requirements:
+  - redis (Python library, Debian package C(python3-redis))
+notes:
+  - Values of C(requirepass) and C(masterauth) never appear in the results.
+seealso:
+  - module: hakit.redis.ha_check
+"""
+
+EXAMPLES = r"""
+- name: Apply memory settings at runtime and persist them
+  hakit.redis.redis_config:
+    password: "{{ redis_password }}"
+    settings:
+      maxmemory: 512mb
+      maxmemory-policy: allkeys-lru
+  no_log: true
+
+- name: Make this node a replica of the live master
+  hakit.redis.redis_config:
+    password: "{{ redis_password }}"
+    settings: {}
+    replicaof:
+      host: 10.0.0.11
+      port: 6379
+  no_log: true
+"""
+
+RETURN = r"""
+changed_keys:
+  description: Settings whose file line or running value changed (or would change in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [maxmemory]
+restart_keys:
+  description: Changed settings that only take effect after a restart.
+  returned: always
+  type: list
+  elements: str
+  sample: [logfile]
+restart_required:
+  description: Whether RV(restart_keys) is not empty and the server is running.
+  returned: always
+  type: bool
+live:
+  description: Whether the running server answered (runtime values were compared and applied).
+  returned: always
+  type: bool
+replication_changed:
+  description: Whether the server was (or would be) pointed at a new master.
+  returned: always
+  type: bool
+"""
+
+import os
+import tempfile
+from typing import Any
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.hakit.redis.plugins.module_utils._client import (
+    HAS_REDIS,
+    REDIS_IMPORT_ERROR,
+    connect,
+    describe_error,
+)
+from ansible_collections.hakit.redis.plugins.module_utils import _redis_conf as conf
+
+
+def read_file(path: str) -> str:
+    if not os.path.exists(path):
+        return ""
+    with open(path, encoding="utf-8") as fh:
+        return fh.read()
+
+
+def write_file(module: AnsibleModule, path: str, text: str) -> None:
+    """Write atomically, keeping the file's owner and mode (0640 redis:redis)."""
+    directory = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".redis.conf.")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    if os.path.exists(path):
+        st = os.stat(path)
+        os.chown(tmp, st.st_uid, st.st_gid)
+        os.chmod(tmp, st.st_mode & 0o7777)
+    module.atomic_move(tmp, path)
+
+
+def open_client(module: AnsibleModule, text: str) -> Any | None:
+    """A client authenticated with the wanted password, else the file's; None when down."""
+    p = module.params
+    candidates = [p["password"]]
+    current = conf.parse(text).get("requirepass")
+    if current and current[-1][1] and current[-1][1][0] not in candidates:
+        candidates.append(current[-1][1][0])
+    last_error: Exception | None = None
+    for password in candidates:
+        client = connect(p["host"], p["port"], password, p["timeout"])
+        try:
+            client.ping()
+            return client
+        except Exception as exc:  # noqa: BLE001 - redis-py raises many kinds; all mean "not usable"
+            last_error = exc
+            if "auth" not in str(exc).lower() and "AUTH" not in str(exc):
+                break
+    if last_error is not None and _is_refused(last_error):
+        return None
+    module.fail_json(msg="cannot use the running Redis: " + describe_error(last_error, p["host"], p["port"]))
+    return None
+
+
+def _is_refused(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "connection refused" in text or "error 111" in text or "no such file" in text
+
+
+def live_values(client: Any, keys: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for key in keys:
+        values.update(client.config_get(key))
+    return values
+
+
+def replication_state(client: Any) -> tuple[str, str | None, int | None]:
+    info = client.info("replication")
+    if info.get("role") == "slave":
+        return "replica", str(info.get("master_host")), int(info.get("master_port", 0))
+    return "master", None, None
+
+
+def apply_live(module: AnsibleModule, client: Any, keys: list[str], settings: dict[str, Any]) -> list[str]:
+    """CONFIG SET each key; return those Redis refused as immutable/protected (restart needed)."""
+    refused = []
+    for key in keys:
+        value = " ".join(conf.to_args(settings[key]))
+        try:
+            client.config_set(key, value)
+        except Exception as exc:  # noqa: BLE001
+            text = str(exc).lower()
+            if "immutable" in text or "protected" in text:
+                refused.append(key)
+                continue
+            module.fail_json(msg=f"CONFIG SET {key} refused by Redis: {exc}", failed_key=key)
+    return refused
+
+
+def run(module: AnsibleModule) -> dict[str, Any]:
+    p = module.params
+    settings = {k.lower(): v for k, v in p["settings"].items()}
+    replicaof = p["replicaof"]
+    if replicaof:
+        settings["replicaof"] = [replicaof["host"], str(replicaof["port"])]
+
+    text = read_file(p["path"])
+    try:
+        new_text, file_changed = conf.apply_settings(text, settings)
+    except ValueError as exc:
+        module.fail_json(msg=f"{p['path']}: {exc}")
+
+    client = open_client(module, text)
+    live_keys: list[str] = []
+    replication_changed = False
+    if client is not None:
+        managed = [k for k in settings if k != "replicaof"]
+        live = live_values(client, [k for k in managed if k not in conf.RESTART_KEYS])
+        live_keys = conf.live_differences(live, {k: settings[k] for k in managed})
+        if replicaof:
+            role, mhost, mport = replication_state(client)
+            replication_changed = (role, mhost, mport) != ("replica", replicaof["host"], replicaof["port"])
+
+    restart_keys = sorted(k for k in file_changed if k in conf.RESTART_KEYS)
+    if not module.check_mode:
+        if client is not None and live_keys:
+            restart_keys = sorted(set(restart_keys) | set(apply_live(module, client, live_keys, settings)))
+        if client is not None and replication_changed:
+            client.execute_command("REPLICAOF", replicaof["host"], str(replicaof["port"]))
+        if file_changed:
+            write_file(module, p["path"], new_text)
+
+    changed_keys = sorted(set(file_changed) | set(live_keys))
+    return {
+        "changed": bool(changed_keys) or replication_changed,
+        "changed_keys": changed_keys,
+        "restart_keys": restart_keys,
+        "restart_required": bool(restart_keys) and client is not None,
+        "live": client is not None,
+        "replication_changed": replication_changed,
+    }
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec={
+            "path": {"type": "path", "default": "/etc/redis/redis.conf"},
+            "settings": {"type": "dict", "required": True, "no_log": True},
+            "host": {"type": "str", "default": "127.0.0.1"},
+            "port": {"type": "int", "default": 6379},
+            "password": {"type": "str", "no_log": True},
+            "replicaof": {
+                "type": "dict",
+                "options": {
+                    "host": {"type": "str", "required": True},
+                    "port": {"type": "int", "default": 6379},
+                },
+            },
+            "timeout": {"type": "float", "default": 2.0},
+        },
+        supports_check_mode=True,
+    )
+    if not HAS_REDIS:
+        module.fail_json(msg=missing_required_lib("redis"), exception=REDIS_IMPORT_ERROR)
+    module.exit_json(**run(module))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+#!/bin/sh
+# Managed by hakit.redis (role vip). keepalived's master check for the Redis VIP.
+#
+# Exit 0 only when all of these hold, so that the VIP sits on the live master and nowhere else:
+#   1. the local redis-server answers ROLE with "master";
+#   2. at least SENTINELS_NEEDED of the configured Sentinels name this host (ANNOUNCE_IP and the
+#      Redis port) in SENTINEL get-master-addr-by-name;
+#   3. at least one of the Sentinels that name it answers SENTINEL CKQUORUM with OK, i.e. it sits
+#      in a partition that can still authorise a failover.
+# Hosts with a Sentinel ask only that local Sentinel (SENTINELS_NEEDED=1): a Sentinel cut off into
+# a minority fails CKQUORUM. A redis host without a Sentinel asks all of them and needs a majority.
+#
+# Usage: hakit-redis-check.sh [SETTINGS_FILE]; run by keepalived as an unprivileged user.
+# Passwords come from SECRET_FILE (line 1 Redis, line 2 Sentinel) and reach redis-cli through
+# REDISCLI_AUTH, which ps does not show, never through its arguments.
+set -u
+
+CONF=${1:-/etc/keepalived/hakit-redis-check.conf}
+# shellcheck source=/dev/null
+. "$CONF" || exit 2
+
+REDIS_PASS='' SENTINEL_PASS=''
+[ -r "$SECRET_FILE" ] || exit 2
+{ IFS= read -r REDIS_PASS || :; IFS= read -r SENTINEL_PASS || :; } < "$SECRET_FILE"
+
+fail() {
+    echo "hakit-redis-check: $*" >&2
+    exit 1
+}
+
+# cli HOST PORT PASSWORD COMMAND...: one redis-cli call, bounded by CALL_TIMEOUT (a peer whose
+# packets are dropped would otherwise hang the check).
+cli() {
+    _h=$1 _p=$2 _a=$3
+    shift 3
+    if [ -n "$_a" ]; then
+        REDISCLI_AUTH=$_a timeout "$CALL_TIMEOUT" redis-cli --no-auth-warning -h "$_h" -p "$_p" "$@" 2>/dev/null
+    else
+        env -u REDISCLI_AUTH timeout "$CALL_TIMEOUT" redis-cli -h "$_h" -p "$_p" "$@" 2>/dev/null
+    fi
+}
+
+role=$(cli "$REDIS_HOST" "$REDIS_PORT" "$REDIS_PASS" ROLE | head -n 1)
+[ "$role" = master ] || fail "local redis role is '${role:-unreachable}', not master"
+
+named=0 quorate=0
+for s in $SENTINELS; do
+    addr=$(cli "${s%:*}" "${s##*:}" "$SENTINEL_PASS" SENTINEL get-master-addr-by-name "$MASTER_NAME" | tr '\n' ' ')
+    [ "$addr" = "$ANNOUNCE_IP $REDIS_PORT " ] || continue
+    named=$((named + 1))
+    if [ "$quorate" -eq 0 ]; then
+        case $(cli "${s%:*}" "${s##*:}" "$SENTINEL_PASS" SENTINEL CKQUORUM "$MASTER_NAME") in
+            OK*) quorate=1 ;;
+        esac
+    fi
+    [ "$named" -ge "$SENTINELS_NEEDED" ] && [ "$quorate" -eq 1 ] && exit 0
+done
+
+[ "$named" -ge "$SENTINELS_NEEDED" ] || fail "$named of the Sentinels ($SENTINELS) name $ANNOUNCE_IP:$REDIS_PORT, $SENTINELS_NEEDED needed"
+fail "no Sentinel naming $ANNOUNCE_IP:$REDIS_PORT reports CKQUORUM OK"

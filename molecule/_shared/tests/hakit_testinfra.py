@@ -18,8 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import redis
 
 REDIS_CLI = "redis-cli"
+# What a probe raises while the daemon is still coming back (connection refused, LOADING, a
+# testinfra check_output on a command that fails, an int() of empty output): "not yet".
+NOT_YET = (redis.RedisError, OSError, ValueError, AssertionError)
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,7 @@ def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 
         try:
             if predicate():
                 return time.monotonic() - start
-        except Exception:  # a probe that errors (connection refused, LOADING) is "not yet"
+        except NOT_YET:
             pass
         if time.monotonic() >= deadline:
             pytest.fail(f"condition not met within {timeout:.0f}s")

@@ -52,6 +52,12 @@ def join(host: Any, port: Any) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+def split(address: str) -> tuple[str, int | None]:
+    """ "host:port" (IPv6 bracketed) -> (host, port)."""
+    host, port_text = address.rpartition(":")[::2]
+    return host.strip("[]"), to_int(port_text)
+
+
 def unreachable_sentence(label: str, probe: dict[str, Any]) -> str:
     """Problem sentence for an endpoint that did not answer; auth failures say what to fix."""
     address = probe["address"]
@@ -188,10 +194,7 @@ def role_of(probe: dict[str, Any] | None) -> str | None:
 
 def master_entry(address: str | None, probe: dict[str, Any] | None) -> dict[str, Any]:
     """Public view of the master (the `master` return dict)."""
-    host, port = (None, None)
-    if address:
-        host, _, port_text = address.rpartition(":")
-        host, port = host.strip("[]"), to_int(port_text)
+    host, port = split(address) if address else (None, None)
     replication = (probe or {}).get("replication") or {}
     return {
         "host": host,
@@ -222,8 +225,7 @@ def address_matches(address: str, expected: str) -> bool:
     """`expected` may be "host" or "host:port"; compare only what it gives."""
     if expected == address:
         return True
-    host = address.rpartition(":")[0].strip("[]")
-    return expected.strip("[]") == host
+    return expected.strip("[]") == split(address)[0]
 
 
 def replica_candidates(
@@ -251,10 +253,10 @@ def replica_report(
     limits: dict[str, Any],
 ) -> tuple[dict[str, Any], list[str]]:
     """One replica's public entry and its problems. `limits`: max_lag_bytes, max_lag_seconds."""
-    host, _, port_text = address.rpartition(":")
+    host, port = split(address)
     entry: dict[str, Any] = {
-        "host": host.strip("[]"),
-        "port": to_int(port_text),
+        "host": host,
+        "port": port,
         "link_status": "unreachable",
         "offset_lag_bytes": None,
         "last_io_seconds": None,

@@ -18,8 +18,7 @@ description:
     RV(quorum.ok) stays true, so callers can tell "needs attention" from "cannot fail over".
   - Without Sentinels (O(sentinels) empty), the nodes in O(redis) are checked instead; the master is the node
     answering C(role:master), several such nodes are reported as split brain.
-author:
-  - hakit.redis contributors
+author: hakit.redis contributors (@hakit)
 extends_documentation_fragment:
   - hakit.redis.connection
 options:
@@ -67,6 +66,7 @@ attributes:
     description: The module only reads; check mode changes nothing in its behaviour.
   diff_mode:
     support: none
+    description: Nothing is changed, so there is no diff.
 notes:
   - Addresses are compared as text. Give O(sentinels), O(redis) and O(expected_master) as the announced
     addresses (C(announce-ip), C(replica-announce-ip)), since those are what Sentinel and the master report.
@@ -197,11 +197,34 @@ quorum:
   returned: always
   type: dict
   sample: {configured: 2, reachable: 3, total: 3, ok: true}
+  contains:
+    configured:
+      description: The quorum the Sentinels are configured with; null when no Sentinel answered.
+      type: int
+    reachable:
+      description: Sentinels that answered and name the same master.
+      type: int
+    total:
+      description: Sentinels in the deployment (those given, or more if a Sentinel knows more peers).
+      type: int
+    ok:
+      description: A failover could be authorised now.
+      type: bool
 vip:
   description: The VIP check, null when O(vip) is not set.
   returned: always
   type: dict
   sample: {address: 10.0.0.100, holder_role: master, ok: true}
+  contains:
+    address:
+      description: The VIP as given in O(vip).
+      type: str
+    holder_role:
+      description: C(master), C(replica) or C(unreachable), as answered through the VIP.
+      type: str
+    ok:
+      description: The VIP leads to the master itself (role master and the same C(run_id)).
+      type: bool
 problems:
   description: One sentence per finding, empty when healthy.
   returned: always

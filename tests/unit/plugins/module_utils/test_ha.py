@@ -27,7 +27,7 @@ def sentinel(
         "monitors": True,
         "master": master,
         "state": {"quorum": str(quorum), "num-other-sentinels": str(others), "flags": flags},
-        "replicas": [{"ip": r.split(":")[0], "port": r.split(":")[1]} for r in replicas],
+        "replicas": [{"ip": r.split(":", maxsplit=1)[0], "port": r.split(":", maxsplit=1)[1]} for r in replicas],
         "ckquorum_ok": ckquorum,
         "ckquorum_message": "OK 3 usable Sentinels." if ckquorum else "NOQUORUM 1 usable Sentinels.",
     }
@@ -325,7 +325,7 @@ def test_replica_report(
 
 
 def test_lag_limits_unset_are_not_checked() -> None:
-    _, problems = _ha.replica_report(R, replica_node(offset=0, last_io=99), M, master_node(10**9), {})
+    problems = _ha.replica_report(R, replica_node(offset=0, last_io=99), M, master_node(10**9), {})[1]
     assert problems == []
 
 
@@ -395,5 +395,5 @@ def test_vip_report(probe: dict[str, Any], entry: dict[str, Any], problems: list
 
 
 def test_vip_without_known_master() -> None:
-    _, problems = _ha.vip_report("10.0.0.100", master_node(), None)
+    problems = _ha.vip_report("10.0.0.100", master_node(), None)[1]
     assert problems == ["VIP 10.0.0.100 answers as master, but the master's run_id is unknown"]

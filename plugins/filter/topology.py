@@ -209,7 +209,9 @@ def master_alive(topo: Topology, failure: Failure) -> dict[str, Any]:
     notes = []
     if cut_off:
         short = f"{len(cut_off)} < quorum {topo.quorum}" if len(cut_off) < topo.quorum else "no majority votes"
-        notes.append(f"{plural(len(cut_off), 'Sentinel')} on {names(cut_off)} lose {topo.master}, {short}: no failover")
+        verb = "loses" if len(cut_off) == 1 else "lose"
+        who = f"{plural(len(cut_off), 'Sentinel')} on {names(cut_off)}"
+        notes.append(f"{who} {verb} {topo.master}, {short}: no failover")
     lost_sentinels = len(topo.sentinel) - len(sentinels)
     if lost_sentinels and len(sentinels) >= topo.needed:
         notes.append(

@@ -1,0 +1,243 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, hakit.redis contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: sentinel_config
+short_description: Reconcile a running Sentinel's monitor with SENTINEL MONITOR/SET/REMOVE
+version_added: 0.1.0
+author: hakit.redis contributors
+description:
+  - Sentinel rewrites its own configuration file (known peers, replicas, epochs, the current
+    master). This module never edits that file; it talks to the running Sentinel instead.
+  - When the Sentinel does not monitor O(master_name), or monitors an address that is none of
+    O(valid_masters) (for example the distro default 127.0.0.1), it is told to monitor O(master).
+  - When it already monitors one of O(valid_masters), the address is left alone: after a failover
+    the Sentinel knows the master better than the inventory.
+  - Quorum, timeouts, parallel-syncs and auth-pass are compared and set with C(SENTINEL SET).
+options:
+  host:
+    description: Address of the local Sentinel.
+    type: str
+    default: 127.0.0.1
+  port:
+    description: Port of the local Sentinel.
+    type: int
+    default: 26379
+  password:
+    description: Sentinel's own password (its C(requirepass)), if any.
+    type: str
+  master_name:
+    description: Name of the monitored master.
+    type: str
+    default: mymaster
+  master:
+    description: Master to monitor when the Sentinel does not monitor a valid one yet.
+    type: dict
+    required: true
+    suboptions:
+      host:
+        description: Master address.
+        type: str
+        required: true
+      port:
+        description: Master port.
+        type: int
+        default: 6379
+  valid_masters:
+    description: Addresses (host only) the monitored master may legitimately have (the redis hosts).
+    type: list
+    elements: str
+    required: true
+  quorum:
+    description: Sentinels that must agree a master is down.
+    type: int
+    required: true
+  auth_pass:
+    description: Password of the monitored Redis servers.
+    type: str
+  settings:
+    description: Per-master settings, e.g. C(down-after-milliseconds), C(failover-timeout), C(parallel-syncs).
+    type: dict
+    default: {}
+  config_path:
+    description: Sentinel's configuration file, read (never written) to compare auth-pass.
+    type: path
+    default: /etc/redis/sentinel.conf
+  timeout:
+    description: Seconds to wait for the Sentinel.
+    type: float
+    default: 2.0
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+requirements:
+  - redis (Python library, Debian package C(python3-redis))
+seealso:
+  - module: hakit.redis.ha_check
+"""
+
+EXAMPLES = r"""
+- name: Monitor the live master
+  hakit.redis.sentinel_config:
+    master: {host: 10.0.0.11, port: 6379}
+    valid_masters: [10.0.0.11, 10.0.0.12]
+    quorum: 2
+    auth_pass: "{{ redis_password }}"
+    settings:
+      down-after-milliseconds: 5000
+  no_log: true
+"""
+
+RETURN = r"""
+actions:
+  description: Commands sent (or that would be sent in check mode), secrets masked.
+  returned: always
+  type: list
+  elements: str
+  sample: ["SENTINEL SET mymaster quorum 2"]
+monitored:
+  description: Address the Sentinel monitors after the run, C(host:port).
+  returned: always
+  type: str
+"""
+
+import os
+from typing import Any
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.hakit.redis.plugins.module_utils._client import (
+    HAS_REDIS,
+    REDIS_IMPORT_ERROR,
+    connect,
+    describe_error,
+)
+from ansible_collections.hakit.redis.plugins.module_utils import _redis_conf as conf
+
+# SENTINEL MASTER reply field for each settable per-master option.
+_FIELDS = {
+    "down-after-milliseconds": "down-after-milliseconds",
+    "failover-timeout": "failover-timeout",
+    "parallel-syncs": "parallel-syncs",
+    "quorum": "quorum",
+}
+
+
+def file_auth_pass(path: str, name: str) -> str | None:
+    """The auth-pass Sentinel persisted for `name` (None when the file has none)."""
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as fh:
+        for raw in fh:
+            line = raw.strip()
+            if not line.lower().startswith("sentinel auth-pass"):
+                continue
+            args = conf.split_args(line)
+            if len(args) >= 4 and args[2] == name:
+                return args[3]
+    return None
+
+
+def master_state(client: Any, name: str) -> dict[str, str] | None:
+    try:
+        reply = client.execute_command("SENTINEL", "MASTER", name)
+    except Exception as exc:  # noqa: BLE001
+        if "no such master" in str(exc).lower():
+            return None
+        raise
+    if isinstance(reply, dict):
+        return {str(k): str(v) for k, v in reply.items()}
+    items = list(reply)
+    return {str(items[i]): str(items[i + 1]) for i in range(0, len(items) - 1, 2)}
+
+
+def plan(state: dict[str, str] | None, params: dict[str, Any], stored_pass: str | None) -> list[list[str]]:
+    """Commands that bring the Sentinel to the wanted state (pure: unit-tested)."""
+    name = params["master_name"]
+    wanted = {"quorum": params["quorum"], **(params["settings"] or {})}
+    cmds: list[list[str]] = []
+    if state is not None and state.get("ip") not in params["valid_masters"]:
+        cmds.append(["SENTINEL", "REMOVE", name])
+        state = None
+    if state is None:
+        m = params["master"]
+        cmds.append(["SENTINEL", "MONITOR", name, m["host"], str(m["port"]), str(params["quorum"])])
+        stored_pass = None
+        current: dict[str, str] = {}
+    else:
+        current = state
+    for key, value in wanted.items():
+        field = _FIELDS.get(key, key)
+        if key == "quorum" and state is None:
+            continue
+        if current.get(field) != str(value):
+            cmds.append(["SENTINEL", "SET", name, key, str(value)])
+    if params["auth_pass"] and stored_pass != params["auth_pass"]:
+        cmds.append(["SENTINEL", "SET", name, "auth-pass", params["auth_pass"]])
+    return cmds
+
+
+def mask(cmd: list[str]) -> str:
+    if len(cmd) >= 5 and cmd[3] == "auth-pass":
+        return " ".join(cmd[:4] + ["********"])
+    return " ".join(cmd)
+
+
+def run(module: AnsibleModule) -> dict[str, Any]:
+    p = module.params
+    client = connect(p["host"], p["port"], p["password"], p["timeout"])
+    try:
+        state = master_state(client, p["master_name"])
+    except Exception as exc:  # noqa: BLE001
+        module.fail_json(msg="cannot use the local Sentinel: " + describe_error(exc, p["host"], p["port"]))
+    cmds = plan(state, p, file_auth_pass(p["config_path"], p["master_name"]))
+    if not module.check_mode:
+        for cmd in cmds:
+            try:
+                client.execute_command(*cmd)
+            except Exception as exc:  # noqa: BLE001
+                module.fail_json(msg=f"Sentinel refused '{mask(cmd)}': {exc}", actions=[mask(c) for c in cmds])
+    monitored = f"{p['master']['host']}:{p['master']['port']}"
+    if state is not None and state.get("ip") in p["valid_masters"]:
+        monitored = f"{state['ip']}:{state.get('port')}"
+    return {"changed": bool(cmds), "actions": [mask(c) for c in cmds], "monitored": monitored}
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec={
+            "host": {"type": "str", "default": "127.0.0.1"},
+            "port": {"type": "int", "default": 26379},
+            "password": {"type": "str", "no_log": True},
+            "master_name": {"type": "str", "default": "mymaster"},
+            "master": {
+                "type": "dict",
+                "required": True,
+                "options": {
+                    "host": {"type": "str", "required": True},
+                    "port": {"type": "int", "default": 6379},
+                },
+            },
+            "valid_masters": {"type": "list", "elements": "str", "required": True},
+            "quorum": {"type": "int", "required": True},
+            "auth_pass": {"type": "str", "no_log": True},
+            "settings": {"type": "dict", "default": {}},
+            "config_path": {"type": "path", "default": "/etc/redis/sentinel.conf"},
+            "timeout": {"type": "float", "default": 2.0},
+        },
+        supports_check_mode=True,
+    )
+    if not HAS_REDIS:
+        module.fail_json(msg=missing_required_lib("redis"), exception=REDIS_IMPORT_ERROR)
+    module.exit_json(**run(module))
+
+
+if __name__ == "__main__":
+    main()

@@ -128,6 +128,15 @@ def live_master(redis_results: list[dict[str, Any]], sentinel_results: list[dict
     return decide(list(redis_results or []), list(sentinel_results or []), initial, dict(announce or {}))
 
 
+def announce_map(hosts: list[str], hostvars: Any, key: str = "__redis_announce") -> dict[str, str | None]:
+    """Inventory host -> announce address published by the redis role (None when not yet known)."""
+    out: dict[str, str | None] = {}
+    for host in hosts or []:
+        hv = hostvars[host] if host in hostvars else {}
+        out[host] = hv[key] if key in hv else None
+    return out
+
+
 class FilterModule:
     def filters(self) -> dict[str, Any]:
-        return {"live_master": live_master}
+        return {"live_master": live_master, "announce_map": announce_map}

@@ -158,12 +158,17 @@ def write_file(module: AnsibleModule, path: str, text: str) -> None:
 
 
 def open_client(module: AnsibleModule, text: str) -> Any | None:
-    """A client authenticated with the wanted password, else the file's; None when down."""
+    """A client for the running server, or None when nothing listens.
+
+    Tries the wanted password, then the one in the file (a password change not applied yet),
+    then none (a fresh distro server), so every state a node can be in is reachable.
+    """
     p = module.params
-    candidates = [p["password"]]
+    candidates: list[str | None] = [p["password"]]
     current = conf.parse(text).get("requirepass")
     if current and current[-1][1] and current[-1][1][0] not in candidates:
         candidates.append(current[-1][1][0])
+    candidates.append(None)
     last_error: Exception | None = None
     for password in candidates:
         client = connect(p["host"], p["port"], password, p["timeout"])
@@ -172,12 +177,17 @@ def open_client(module: AnsibleModule, text: str) -> Any | None:
             return client
         except Exception as exc:  # noqa: BLE001 - redis-py raises many kinds; all mean "not usable"
             last_error = exc
-            if "auth" not in str(exc).lower() and "AUTH" not in str(exc):
+            if not _is_auth_error(exc):
                 break
     if last_error is not None and _is_refused(last_error):
         return None
     module.fail_json(msg="cannot use the running Redis: " + describe_error(last_error, p["host"], p["port"]))
     return None
+
+
+def _is_auth_error(exc: Exception) -> bool:
+    text = str(exc).upper()
+    return any(word in text for word in ("AUTH", "WRONGPASS", "USERNAME-PASSWORD", "PASSWORD"))
 
 
 def _is_refused(exc: Exception) -> bool:
@@ -263,7 +273,8 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec={
             "path": {"type": "path", "default": "/etc/redis/redis.conf"},
-            "settings": {"type": "dict", "required": True, "no_log": True},
+            # Secrets in settings (requirepass, masterauth) equal `password`, which is no_log: masked.
+            "settings": {"type": "dict", "required": True},
             "host": {"type": "str", "default": "127.0.0.1"},
             "port": {"type": "int", "default": 6379},
             "password": {"type": "str", "no_log": True},

@@ -41,7 +41,9 @@ def remove_all() -> None:
     docker("network", "rm", NETWORK, check=False)
 
 
-@pytest.fixture(scope="module")
+# Fresh containers for every test: a refusal that did change a host must not make the next test
+# fail (or pass) for the wrong reason.
+@pytest.fixture
 def nodes() -> Iterator[dict[str, str]]:
     if shutil.which("docker") is None:
         pytest.fail("docker CLI not found: scripts/bootstrap.sh installs and starts the engine")

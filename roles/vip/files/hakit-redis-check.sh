@@ -13,6 +13,8 @@
 # Usage: hakit-redis-check.sh [SETTINGS_FILE]; run by keepalived as an unprivileged user.
 # Passwords come from SECRET_FILE (line 1 Redis, line 2 Sentinel) and reach redis-cli through
 # REDISCLI_AUTH, which ps does not show, never through its arguments.
+# It runs every second, on loaded hosts too, so it forks as little as it can (POSIX sh, no
+# head/tr/awk: one timeout+redis-cli pair per server asked).
 set -u
 
 CONF=${1:-/etc/keepalived/hakit-redis-check.conf}
@@ -22,37 +24,42 @@ CONF=${1:-/etc/keepalived/hakit-redis-check.conf}
 REDIS_PASS='' SENTINEL_PASS=''
 [ -r "$SECRET_FILE" ] || exit 2
 { IFS= read -r REDIS_PASS || :; IFS= read -r SENTINEL_PASS || :; } < "$SECRET_FILE"
+unset REDISCLI_AUTH
 
 fail() {
     echo "hakit-redis-check: $*" >&2
     exit 1
 }
 
-# cli HOST PORT PASSWORD COMMAND...: one redis-cli call, bounded by CALL_TIMEOUT (a peer whose
-# packets are dropped would otherwise hang the check).
+# cli HOST PORT PASSWORD [COMMAND...]: one redis-cli call (commands from stdin when none given),
+# bounded by CALL_TIMEOUT: a peer whose packets are dropped would otherwise hang the check.
 cli() {
     _h=$1 _p=$2 _a=$3
     shift 3
     if [ -n "$_a" ]; then
         REDISCLI_AUTH=$_a timeout "$CALL_TIMEOUT" redis-cli --no-auth-warning -h "$_h" -p "$_p" "$@" 2>/dev/null
     else
-        env -u REDISCLI_AUTH timeout "$CALL_TIMEOUT" redis-cli -h "$_h" -p "$_p" "$@" 2>/dev/null
+        timeout "$CALL_TIMEOUT" redis-cli -h "$_h" -p "$_p" "$@" 2>/dev/null
     fi
 }
 
-role=$(cli "$REDIS_HOST" "$REDIS_PORT" "$REDIS_PASS" ROLE | head -n 1)
+role=$(cli "$REDIS_HOST" "$REDIS_PORT" "$REDIS_PASS" ROLE)
+role=${role%%[!a-z]*}
 [ "$role" = master ] || fail "local redis role is '${role:-unreachable}', not master"
 
 named=0 quorate=0
 for s in $SENTINELS; do
-    addr=$(cli "${s%:*}" "${s##*:}" "$SENTINEL_PASS" SENTINEL get-master-addr-by-name "$MASTER_NAME" | tr '\n' ' ')
-    [ "$addr" = "$ANNOUNCE_IP $REDIS_PORT " ] || continue
+    # Both questions over one connection. Output: master IP and port (one empty line when the
+    # name is unknown), then the CKQUORUM answer.
+    out=$(printf 'SENTINEL get-master-addr-by-name %s\nSENTINEL CKQUORUM %s\n' "$MASTER_NAME" "$MASTER_NAME" |
+        cli "${s%:*}" "${s##*:}" "$SENTINEL_PASS")
+    ip='' port='' ck=''
+    { IFS= read -r ip; IFS= read -r port; IFS= read -r ck; } <<EOF
+$out
+EOF
+    { [ "$ip" = "$ANNOUNCE_IP" ] && [ "$port" = "$REDIS_PORT" ]; } || continue
     named=$((named + 1))
-    if [ "$quorate" -eq 0 ]; then
-        case $(cli "${s%:*}" "${s##*:}" "$SENTINEL_PASS" SENTINEL CKQUORUM "$MASTER_NAME") in
-            OK*) quorate=1 ;;
-        esac
-    fi
+    case $ck in OK*) quorate=1 ;; esac
     [ "$named" -ge "$SENTINELS_NEEDED" ] && [ "$quorate" -eq 1 ] && exit 0
 done
 

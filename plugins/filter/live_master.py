@@ -10,52 +10,6 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
-DOCUMENTATION = r"""
-name: live_master
-short_description: Decide the live Redis master from Sentinel and replication probes
-version_added: 0.1.0
-author: hakit.redis contributors
-description:
-  - Input is the list of registered results of C(redis-cli INFO replication) run against each
-    redis host (loop item = inventory host).
-  - The master is, in order, what a majority of the answering Sentinels report, else the one
-    host that is master with connected replicas, else O(initial) (a fresh cluster).
-  - Fails with a clear message when the Sentinels disagree, when they name an address that is no
-    redis host, or when two hosts are masters with replicas and no Sentinel decides.
-options:
-  _input:
-    description: Registered loop results of C(INFO replication), one per redis host.
-    type: list
-    elements: dict
-    required: true
-  sentinel_results:
-    description: Registered loop results of C(SENTINEL get-master-addr-by-name), one per Sentinel.
-    type: list
-    elements: dict
-    required: true
-  initial:
-    description: Inventory name of the initial master.
-    type: str
-    required: true
-  announce:
-    description: Inventory host name to announce address.
-    type: dict
-    required: true
-"""
-
-EXAMPLES = r"""
-- name: Decide the live master
-  ansible.builtin.set_fact:
-    live: "{{ probes.results | hakit.redis.live_master(sentinel_probes.results, 'node1', {'node1': '10.0.0.11'}) }}"
-"""
-
-RETURN = r"""
-_value:
-  description: C(host) (inventory name), C(ip), C(port) and C(source) (sentinel, replication or initial).
-  type: dict
-"""
-
-
 def parse_info(text: str) -> dict[str, str]:
     """INFO output as a dict (lines 'key:value'; section headers and blanks skipped)."""
     out: dict[str, str] = {}
@@ -76,8 +30,11 @@ def parse_sentinel_answer(text: str) -> tuple[str, int] | None:
 
 
 def _answered(result: dict[str, Any]) -> bool:
-    return result.get("rc") == 0 and "ERR" not in (result.get("stdout") or "") \
+    return (
+        result.get("rc") == 0
+        and "ERR" not in (result.get("stdout") or "")
         and "NOAUTH" not in (result.get("stdout") or "")
+    )
 
 
 def _host_for(ip: str, announce: dict[str, str | None]) -> str | None:
@@ -87,8 +44,13 @@ def _host_for(ip: str, announce: dict[str, str | None]) -> str | None:
     return None
 
 
-def decide(redis_results: list[dict[str, Any]], sentinel_results: list[dict[str, Any]],
-           initial: str, announce: dict[str, str | None], default_port: int = 6379) -> dict[str, Any]:
+def decide(
+    redis_results: list[dict[str, Any]],
+    sentinel_results: list[dict[str, Any]],
+    initial: str,
+    announce: dict[str, str | None],
+    default_port: int = 6379,
+) -> dict[str, Any]:
     answered = [r for r in sentinel_results if _answered(r)]
     views = [v for v in (parse_sentinel_answer(r.get("stdout", "")) for r in answered) if v]
     if views:
@@ -119,12 +81,20 @@ def decide(redis_results: list[dict[str, Any]], sentinel_results: list[dict[str,
             "Choose the master whose data you keep, stop the others, and run again."
         )
     host = masters[0] if masters else initial
-    return {"host": host, "ip": announce.get(host), "port": default_port,
-            "source": "replication" if masters else "initial"}
+    return {
+        "host": host,
+        "ip": announce.get(host),
+        "port": default_port,
+        "source": "replication" if masters else "initial",
+    }
 
 
-def live_master(redis_results: list[dict[str, Any]], sentinel_results: list[dict[str, Any]],
-                initial: str, announce: dict[str, str | None]) -> dict[str, Any]:
+def live_master(
+    redis_results: list[dict[str, Any]],
+    sentinel_results: list[dict[str, Any]],
+    initial: str,
+    announce: dict[str, str | None],
+) -> dict[str, Any]:
     return decide(list(redis_results or []), list(sentinel_results or []), initial, dict(announce or {}))
 
 
@@ -132,8 +102,8 @@ def announce_map(hosts: list[str], hostvars: Any, key: str = "__redis_announce")
     """Inventory host -> announce address published by the redis role (None when not yet known)."""
     out: dict[str, str | None] = {}
     for host in hosts or []:
-        hv = hostvars[host] if host in hostvars else {}
-        out[host] = hv[key] if key in hv else None
+        hv = hostvars.get(host, {})
+        out[host] = hv.get(key, None)
     return out
 
 

@@ -14,14 +14,36 @@ from typing import Any
 
 # Settings Redis refuses to change with CONFIG SET (immutable, or protected by default in 7.x):
 # a change to one of these is written to the file and needs a restart.
-RESTART_KEYS = frozenset({
-    "daemonize", "supervised", "pidfile", "logfile", "syslog-enabled", "syslog-ident",
-    "syslog-facility", "databases", "unixsocket", "unixsocketperm", "io-threads",
-    "io-threads-do-reads", "aclfile", "appenddirname", "dir", "dbfilename",
-    "enable-protected-configs", "enable-debug-command", "enable-module-command",
-    "always-show-logo", "set-proc-title", "proc-title-template", "disable-thp", "tcp-backlog",
-    "cluster-enabled", "cluster-config-file",
-})
+RESTART_KEYS = frozenset(
+    {
+        "daemonize",
+        "supervised",
+        "pidfile",
+        "logfile",
+        "syslog-enabled",
+        "syslog-ident",
+        "syslog-facility",
+        "databases",
+        "unixsocket",
+        "unixsocketperm",
+        "io-threads",
+        "io-threads-do-reads",
+        "aclfile",
+        "appenddirname",
+        "dir",
+        "dbfilename",
+        "enable-protected-configs",
+        "enable-debug-command",
+        "enable-module-command",
+        "always-show-logo",
+        "set-proc-title",
+        "proc-title-template",
+        "disable-thp",
+        "tcp-backlog",
+        "cluster-enabled",
+        "cluster-config-file",
+    }
+)
 
 # Values that must never appear in a result or a diff.
 SECRET_KEYS = frozenset({"requirepass", "masterauth"})
@@ -46,8 +68,8 @@ def split_args(line: str) -> list[str]:
         while i < n:
             c = line[i]
             if quote == '"':
-                if c == "\\" and i + 3 < n and line[i + 1] == "x" and _is_hex(line[i + 2:i + 4]):
-                    cur.append(chr(int(line[i + 2:i + 4], 16)))
+                if c == "\\" and i + 3 < n and line[i + 1] == "x" and _is_hex(line[i + 2 : i + 4]):
+                    cur.append(chr(int(line[i + 2 : i + 4], 16)))
                     i += 3
                 elif c == "\\" and i + 1 < n:
                     i += 1

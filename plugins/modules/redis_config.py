@@ -10,7 +10,7 @@ DOCUMENTATION = r"""
 module: redis_config
 short_description: Reconcile redis.conf settings in the file and in the running server
 version_added: 0.1.0
-author: hakit.redis contributors
+author: hakit.redis contributors (@hakit)
 description:
   - Compares each wanted setting with the line in C(redis.conf) and, when the server answers,
     with its running value (C(CONFIG GET)).
@@ -66,8 +66,10 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Compares and reports what would change; nothing is written or sent.
   diff_mode:
     support: none
+    description: Changes are reported as key names (values may be secrets).
 requirements:
   - redis (Python library, Debian package C(python3-redis))
 notes:
@@ -128,13 +130,13 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.hakit.redis.plugins.module_utils import _redis_conf as conf
 from ansible_collections.hakit.redis.plugins.module_utils._client import (
     HAS_REDIS,
     REDIS_IMPORT_ERROR,
     connect,
     describe_error,
 )
-from ansible_collections.hakit.redis.plugins.module_utils import _redis_conf as conf
 
 
 def read_file(path: str) -> str:

@@ -10,7 +10,7 @@ DOCUMENTATION = r"""
 module: sentinel_config
 short_description: Reconcile a running Sentinel's monitor with SENTINEL MONITOR/SET/REMOVE
 version_added: 0.1.0
-author: hakit.redis contributors
+author: hakit.redis contributors (@hakit)
 description:
   - Sentinel rewrites its own configuration file (known peers, replicas, epochs, the current
     master). This module never edits that file; it talks to the running Sentinel instead.
@@ -75,8 +75,10 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Compares and reports what would change; nothing is written or sent.
   diff_mode:
     support: none
+    description: Changes are reported as key names (values may be secrets).
 requirements:
   - redis (Python library, Debian package C(python3-redis))
 seealso:
@@ -113,13 +115,13 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.hakit.redis.plugins.module_utils import _redis_conf as conf
 from ansible_collections.hakit.redis.plugins.module_utils._client import (
     HAS_REDIS,
     REDIS_IMPORT_ERROR,
     connect,
     describe_error,
 )
-from ansible_collections.hakit.redis.plugins.module_utils import _redis_conf as conf
 
 # SENTINEL MASTER reply field for each settable per-master option.
 _FIELDS = {
@@ -148,7 +150,7 @@ def file_auth_pass(path: str, name: str) -> str | None:
 def master_state(client: Any, name: str) -> dict[str, str] | None:
     try:
         reply = client.execute_command("SENTINEL", "MASTER", name)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         if "no such master" in str(exc).lower():
             return None
         raise
@@ -186,7 +188,7 @@ def plan(state: dict[str, str] | None, params: dict[str, Any], stored_pass: str 
 
 def mask(cmd: list[str]) -> str:
     if len(cmd) >= 5 and cmd[3] == "auth-pass":
-        return " ".join(cmd[:4] + ["********"])
+        return " ".join([*cmd[:4], "********"])
     return " ".join(cmd)
 
 

@@ -12,7 +12,7 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 2
 
-ALL_STAGES=(bootstrap yamllint ansible-lint ruff sanity unit integration molecule install chaos-fast)
+ALL_STAGES=(bootstrap yamllint ansible-lint ruff sanity unit integration preflight molecule install chaos-fast)
 # Scenarios run cheapest first, so a broken foundation fails fast; unknown ones follow by name.
 SCENARIO_ORDER=(topology1 topology2 topology3 sentinels3 topology4 topology4_3r)
 SKIP=77
@@ -41,7 +41,7 @@ stage_bootstrap() {
   local steps=(venv) s
   for s in "${SELECTED[@]}"; do
     # Only container stages need the docker engine and the base image.
-    case $s in molecule | install | chaos-fast) steps=(all) ;; esac
+    case $s in preflight | molecule | install | chaos-fast) steps=(all) ;; esac
   done
   scripts/bootstrap.sh "${steps[@]}"
 }
@@ -59,6 +59,12 @@ stage_unit() {
 stage_integration() {
   has_tests tests/integration || { skip "no tests in tests/integration"; return; }
   run_pytest tests/integration
+}
+
+# Bad input is refused before any host changes (real containers, real playbooks).
+stage_preflight() {
+  has_tests tests/preflight || { skip "no tests in tests/preflight"; return; }
+  run_pytest tests/preflight
 }
 
 stage_install() {

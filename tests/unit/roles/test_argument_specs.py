@@ -35,3 +35,10 @@ def test_every_option_is_described_and_typed(role: Path) -> None:
         assert opt.get("description"), f"{role.name}: {name} has no description"
         assert opt.get("type"), f"{role.name}: {name} has no type"
         assert name.startswith(role.name + "_"), f"{role.name}: {name} is not prefixed with the role name"
+
+
+@pytest.mark.parametrize("role", sorted(p for p in ROLES.iterdir() if (p / "meta").exists()), ids=str)
+def test_role_readme_documents_every_option(role: Path) -> None:
+    readme = (role / "README.md").read_text()
+    missing = [name for name in _spec(role) if name not in readme]
+    assert not missing, f"{role.name}/README.md does not mention {missing}"

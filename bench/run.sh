@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# make bench: topology-4 converge/re-run times and failover figures (bench/bench.py).
+#   BENCH_RUNS=3                  repetitions of every fault (min/median/max in the table)
+#   HAKIT_CHAOS_DOWN_AFTER_MS=3000  sentinel down-after-milliseconds of the bench lab
+# Uses the chaos lab's network hakit-chaos (172.28.8.0/24): do not run it beside `make chaos`.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/env.sh
+source "$ROOT/scripts/env.sh"
+exec python "$ROOT/bench/bench.py" "$@"

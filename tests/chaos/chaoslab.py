@@ -96,6 +96,8 @@ class Lab:
     redis_nodes: list[str] = field(default_factory=lambda: ["node1", "node2"])
     sentinel_nodes: list[str] = field(default_factory=lambda: ["node1", "node2", "node3"])
     down_after_ms: int = DOWN_AFTER_MS
+    vip: bool = True  # topology 4 has one; topology 3 (two Sentinels) has none
+    extra_vars: dict[str, object] = field(default_factory=dict)
 
     # ---- containers -------------------------------------------------------------------------
     @property
@@ -162,6 +164,26 @@ class Lab:
             self.exec(node, "service supervisor start >/dev/null 2>&1 || true")
             wait_for(f"supervised programs on {node}", lambda: self.all_running(node), 60)
 
+    def stop_all(self) -> None:
+        """Every node at once (one docker stop), so no Sentinel outlives the others long enough to fail over."""
+        docker("stop", "-t", "1", *[self.container(n) for n in self.nodes])
+
+    def start_all(self) -> None:
+        """Every node at once, supervisord started in all of them together (a reboot of the whole site)."""
+        docker("start", *[self.container(n) for n in self.nodes])
+        procs = [
+            subprocess.Popen(
+                ["docker", "exec", self.container(n), "service", "supervisor", "start"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for n in self.nodes
+        ]
+        for proc in procs:
+            proc.wait(timeout=120)
+        for n in self.nodes:
+            wait_for(f"supervised programs on {n}", lambda n=n: self.all_running(n), 60)
+
     def all_running(self, node: str) -> bool:
         res = self.exec(node, "supervisorctl status")
         lines = [ln for ln in res.stdout.splitlines() if ln.strip()]
@@ -182,8 +204,9 @@ class Lab:
                     "ansible_connection": "community.docker.docker",
                     "ansible_python_interpreter": "/usr/bin/python3",
                     "redis_password": PASSWORD,
-                    "vip_address": VIP,
                     "sentinel_down_after_ms": self.down_after_ms,
+                    **({"vip_address": VIP} if self.vip else {}),
+                    **self.extra_vars,
                 },
                 "children": {
                     "redis": {"hosts": {n: host(n) for n in self.redis_nodes}},
@@ -236,7 +259,7 @@ class Lab:
             "redis": [f"{IPS[n]}:6379" for n in self.redis_nodes],
             "redis_password": PASSWORD,
             "min_replicas": len(self.redis_nodes) - 1,
-            "vip": VIP,
+            **({"vip": VIP} if self.vip else {}),
         }
         self.write_inventory()
         out = ""
@@ -320,7 +343,7 @@ class Lab:
         ok = (
             len(masters) == 1
             and all(v == masters[0] for v in views.values())
-            and vip == masters
+            and vip == (masters if self.vip else [])
             and all(r is not None for r in roles.values())
         )
         return ok, detail

@@ -26,7 +26,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
+# Module scope: test_faults.py is the one topology-4 module and shares one lab; test_topology3.py,
+# collected after it, needs the same addresses for its own two-node lab.
+@pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """Network, containers, inventory in a temp dir, hakit.redis.topology4; all removed at the end."""
     the_lab = Lab(tmp_path_factory.mktemp("chaos-lab"))

@@ -271,10 +271,8 @@ def test_cold_restart_of_every_node(healthy: Lab) -> None:
     w.wait_progress(100, acked=True)
     w.stop()
     last = lab.wait_invariant()
-    for n in lab.nodes:
-        lab.stop_node(n)
-    for n in lab.nodes:
-        lab.start_node(n)  # a reboot: the supervisor service comes up with the host
+    lab.stop_all()
+    lab.start_all()  # a reboot: the supervisor service comes up with the hosts
     res = lab.playbook()
     assert res.rc == 0, res.output[-5000:]
     assert lab.wait_invariant(timeout=180) == last, "after a cold restart the master is not the last one"

@@ -126,7 +126,9 @@ class Lab:
 
     def _run_container(self, node: str) -> None:
         docker(
-            "run", "-d", "--init", "--cap-add", "NET_ADMIN", "--name", self.container(node), "--hostname", node,
+            # ip_nonlocal_bind: Redis binds the VIP on every redis host, also where it is absent (vip README).
+            "run", "-d", "--init", "--cap-add", "NET_ADMIN", "--sysctl", "net.ipv4.ip_nonlocal_bind=1",
+            "--name", self.container(node), "--hostname", node,
             "--network", NETWORK, "--ip", IPS[node], "--label", "hakit.scenario=chaos", IMAGE, "sleep", "infinity",
         )  # fmt: skip
 
@@ -195,8 +197,12 @@ class Lab:
         return self.workdir / "inventory.yml"
 
     def write_inventory(self) -> Path:
-        def host(node: str) -> dict[str, str]:
-            return {"ansible_host": self.container(node), "redis_announce_ip": IPS[node]}
+        def host(node: str) -> dict[str, object]:
+            out: dict[str, object] = {"ansible_host": self.container(node), "redis_announce_ip": IPS[node]}
+            if self.vip:
+                # Redis must listen on the VIP (docs/topology4.md, "Requirements and knobs").
+                out["redis_bind"] = [IPS[node], "127.0.0.1", VIP]
+            return out
 
         inv = {
             "all": {

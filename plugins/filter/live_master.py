@@ -5,10 +5,12 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
+
 
 def parse_info(text: str) -> dict[str, str]:
     """INFO output as a dict (lines 'key:value'; section headers and blanks skipped)."""
@@ -98,15 +100,52 @@ def live_master(
     return decide(list(redis_results or []), list(sentinel_results or []), initial, dict(announce or {}))
 
 
-def announce_map(hosts: list[str], hostvars: Any, key: str = "__redis_announce") -> dict[str, str | None]:
-    """Inventory host -> announce address published by the redis role (None when not yet known)."""
-    out: dict[str, str | None] = {}
+_IPV4 = re.compile(r"^(\d{1,3}\.){3}\d{1,3}$")
+
+
+def _lookup(hv: Any, key: str) -> Any:
+    try:
+        return hv.get(key, None)
+    except Exception:  # noqa: BLE001 - an undefined or failing template counts as unset
+        return None
+
+
+def announce_ip(hv: Any, keys: tuple[str, ...] = ("__redis_announce", "redis_announce_ip")) -> str | None:
+    """DESIGN's announce rule for one host's vars: explicit setting, else ansible_host when it is an
+    IPv4 address, else the default IPv4 address from facts."""
+    for key in keys:
+        value = _lookup(hv, key)
+        if value:
+            return str(value)
+    host = _lookup(hv, "ansible_host")
+    if host and _IPV4.match(str(host)):
+        return str(host)
+    facts = _lookup(hv, "ansible_default_ipv4") or {}
+    return facts.get("address") if isinstance(facts, dict) else None
+
+
+def announce_map(hosts: list[str], hostvars: Any, keys: list[str] | None = None) -> dict[str, str | None]:
+    """Inventory host -> announce address (None when it cannot be known yet)."""
+    order = tuple(keys) if keys else ("__redis_announce", "redis_announce_ip")
+    return {h: announce_ip(hostvars.get(h, {}), order) for h in hosts or []}
+
+
+def probe_results(hosts: list[str], hostvars: Any, key: str = "__redis_probe_self") -> list[dict[str, Any]]:
+    """Registered self-probes of the given hosts, as loop-style results ({item, rc, stdout})."""
+    out = []
     for host in hosts or []:
-        hv = hostvars.get(host, {})
-        out[host] = hv.get(key, None)
+        probe = _lookup(hostvars[host], key) if host in hostvars else None
+        if isinstance(probe, dict) and "rc" in probe:
+            out.append({"item": host, "rc": probe.get("rc"), "stdout": probe.get("stdout", "")})
+        else:
+            out.append({"item": host, "rc": None, "stdout": ""})
     return out
 
 
 class FilterModule:
     def filters(self) -> dict[str, Any]:
-        return {"live_master": live_master, "announce_map": announce_map}
+        return {
+            "live_master": live_master,
+            "announce_map": announce_map,
+            "probe_results": probe_results,
+        }

@@ -45,6 +45,9 @@ RESTART_KEYS = frozenset(
     }
 )
 
+# Directives whose lines add up (CONFIG REWRITE writes `save` as one line per pair).
+CUMULATIVE_KEYS = frozenset({"save"})
+
 # Values that must never appear in a result or a diff.
 SECRET_KEYS = frozenset({"requirepass", "masterauth"})
 
@@ -178,11 +181,10 @@ def parse(text: str) -> dict[str, list[tuple[int, list[str]]]]:
     return found
 
 
-def file_value(parsed: dict[str, list[tuple[int, list[str]]]], key: str) -> str | None:
-    """The effective (last) value of `key` in a parsed file, normalised; None when absent."""
-    occ = parsed.get(key)
-    if not occ:
-        return None
+def _effective(key: str, occ: list[tuple[int, list[str]]]) -> str:
+    """What Redis makes of the occurrences: the last line wins, except cumulative directives."""
+    if key in CUMULATIVE_KEYS:
+        return normalise(key, [a for _, args in occ for a in args if a != ""])
     return normalise(key, occ[-1][1])
 
 
@@ -206,7 +208,7 @@ def apply_settings(text: str, settings: dict[str, Any]) -> tuple[str, list[str]]
                 changed.append(key)
             continue
         want = normalise(key, to_args(value))
-        if occ and len(occ) == 1 and normalise(key, occ[0][1]) == want:
+        if occ and _effective(key, occ) == want and (len(occ) == 1 or key in CUMULATIVE_KEYS):
             continue
         changed.append(key)
         if occ:

@@ -61,3 +61,22 @@ def test_announce_map_tolerates_hosts_without_the_fact() -> None:
         "node2": None,
         "node3": None,
     }
+
+
+def test_announce_rule_explicit_then_ipv4_host_then_default_ipv4() -> None:
+    from ansible_collections.hakit.redis.plugins.filter.live_master import announce_ip
+
+    assert announce_ip({"redis_announce_ip": "10.0.0.5", "ansible_host": "10.0.0.6"}) == "10.0.0.5"
+    assert announce_ip({"ansible_host": "10.0.0.6"}) == "10.0.0.6"
+    assert announce_ip({"ansible_host": "node1", "ansible_default_ipv4": {"address": "10.0.0.7"}}) == "10.0.0.7"
+    assert announce_ip({"ansible_host": "node1"}) is None
+
+
+def test_probe_results_mark_hosts_without_a_probe_unknown() -> None:
+    from ansible_collections.hakit.redis.plugins.filter.live_master import probe_results
+
+    hv = {"node1": {"__redis_probe_self": {"rc": 0, "stdout": "role:master"}}, "node2": {}}
+    assert probe_results(["node1", "node2"], hv) == [
+        {"item": "node1", "rc": 0, "stdout": "role:master"},
+        {"item": "node2", "rc": None, "stdout": ""},
+    ]

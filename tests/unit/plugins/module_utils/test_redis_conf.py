@@ -78,3 +78,10 @@ def test_live_differences_skip_restart_keys_and_compare_by_meaning() -> None:
     live = {"maxmemory": "268435456", "appendonly": "yes", "logfile": "/a", "bind": "10.0.0.1 127.0.0.1"}
     wanted = {"maxmemory": "256mb", "appendonly": False, "logfile": "/b", "bind": ["10.0.0.1", "127.0.0.1"]}
     assert conf.live_differences(live, wanted) == ["appendonly"]
+
+
+def test_save_split_over_lines_by_config_rewrite_is_unchanged() -> None:
+    # Redis 7.0's CONFIG REWRITE (sent by Sentinel on every failover) writes one `save` line per pair.
+    text = "save 3600 1\nport 6379\nsave 300 100\nsave 60 10000\n"
+    _, changed = conf.apply_settings(text, {"save": ["3600", "1", "300", "100", "60", "10000"]})
+    assert changed == []

@@ -197,12 +197,9 @@ class Lab:
         return self.workdir / "inventory.yml"
 
     def write_inventory(self) -> Path:
-        def host(node: str) -> dict[str, object]:
-            out: dict[str, object] = {"ansible_host": self.container(node), "redis_announce_ip": IPS[node]}
-            if self.vip:
-                # Redis must listen on the VIP (docs/topology4.md, "Requirements and knobs").
-                out["redis_bind"] = [IPS[node], "127.0.0.1", VIP]
-            return out
+        def host(node: str) -> dict[str, str]:
+            # redis_bind left to the role: it includes vip_address by default.
+            return {"ansible_host": self.container(node), "redis_announce_ip": IPS[node]}
 
         inv = {
             "all": {

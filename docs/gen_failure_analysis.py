@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Regenerate docs/failure-analysis.md from the hakit.redis.failure_analysis filter.
 
 Usage (from the repo root, with the venv): python docs/gen_failure_analysis.py > docs/failure-analysis.md

@@ -66,7 +66,10 @@ main() {
   trap cleanup EXIT
   dest=$TMP/ansible_collections/hakit/redis
   mkdir -p "$dest"
+  # Sanity checks what ships: the dev-only trees (molecule scenarios, bench, chaos lab; all in
+  # galaxy.yml's build_ignore) follow pytest's conventions, not the plugin rules.
   tar -C "$ROOT" -c --exclude=./.venv --exclude=./.cache --exclude=./.git --exclude=./tests/output \
+    --exclude=./molecule --exclude=./bench --exclude=./tests/chaos \
     --exclude=__pycache__ --exclude=.pytest_cache --exclude=.ruff_cache . | tar -C "$dest" -x
   # ansible-test lists a collection's files through git when it is a git tree; a fresh repo holding
   # exactly the copied files makes that list match the working tree (uncommitted files included).

@@ -18,7 +18,7 @@ def parse_info(text: str) -> dict[str, str]:
     for line in (text or "").splitlines():
         line = line.strip()
         if line and not line.startswith("#") and ":" in line:
-            key, _, value = line.partition(":")
+            key, _sep, value = line.partition(":")
             out[key] = value
     return out
 

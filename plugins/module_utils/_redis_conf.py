@@ -184,7 +184,7 @@ def parse(text: str) -> dict[str, list[tuple[int, list[str]]]]:
 def _effective(key: str, occ: list[tuple[int, list[str]]]) -> str:
     """What Redis makes of the occurrences: the last line wins, except cumulative directives."""
     if key in CUMULATIVE_KEYS:
-        return normalise(key, [a for _, args in occ for a in args if a != ""])
+        return normalise(key, [a for _line, args in occ for a in args if a != ""])
     return normalise(key, occ[-1][1])
 
 
@@ -204,7 +204,7 @@ def apply_settings(text: str, settings: dict[str, Any]) -> tuple[str, list[str]]
         occ = parsed.get(key, [])
         if value is None:
             if occ:
-                drop.update(i for i, _ in occ)
+                drop.update(i for i, _args in occ)
                 changed.append(key)
             continue
         want = normalise(key, to_args(value))
@@ -213,7 +213,7 @@ def apply_settings(text: str, settings: dict[str, Any]) -> tuple[str, list[str]]
         changed.append(key)
         if occ:
             lines[occ[0][0]] = render_line(key, value)
-            drop.update(i for i, _ in occ[1:])
+            drop.update(i for i, _args in occ[1:])
         else:
             appended.append(render_line(key, value))
     kept = [line for i, line in enumerate(lines) if i not in drop]

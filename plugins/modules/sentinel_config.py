@@ -16,8 +16,8 @@ description:
     master). This module never edits that file; it talks to the running Sentinel instead.
   - When the Sentinel does not monitor O(master_name), or monitors an address that is none of
     O(valid_masters) (for example the distro default 127.0.0.1), it is told to monitor O(master).
-  - When it already monitors one of O(valid_masters), the address is left alone: after a failover
-    the Sentinel knows the master better than the inventory.
+  - When it already monitors one of O(valid_masters), the address is left alone, because after a
+    failover the Sentinel knows the master better than the inventory.
   - Quorum, timeouts, parallel-syncs and auth-pass are compared and set with C(SENTINEL SET).
 options:
   host:

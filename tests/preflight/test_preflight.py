@@ -101,6 +101,7 @@ def run_playbook(name: str, inv: Path, env: dict[str, str]) -> subprocess.Comple
         env=env,
         cwd=inv.parent,
         timeout=600,
+        check=False,
     )
     print(f"\n--- ansible-playbook hakit.redis.{name} rc={res.returncode}\n{res.stdout[-4000:]}{res.stderr[-2000:]}")
     return res

@@ -61,7 +61,7 @@ def test_apply_settings_edits_in_place_and_keeps_foreign_lines() -> None:
 def test_apply_settings_is_idempotent_on_redis_rewritten_values() -> None:
     # CONFIG REWRITE writes quoted strings and byte counts; same meaning, no change.
     text = f'requirepass {conf.quote_arg(HARD)}\nmaxmemory 268435456\nsave "3600 1 300 100"\n'
-    _, changed = conf.apply_settings(
+    _text, changed = conf.apply_settings(
         text, {"requirepass": HARD, "maxmemory": "256mb", "save": ["3600", "1", "300", "100"]}
     )
     assert changed == []
@@ -83,5 +83,5 @@ def test_live_differences_skip_restart_keys_and_compare_by_meaning() -> None:
 def test_save_split_over_lines_by_config_rewrite_is_unchanged() -> None:
     # Redis 7.0's CONFIG REWRITE (sent by Sentinel on every failover) writes one `save` line per pair.
     text = "save 3600 1\nport 6379\nsave 300 100\nsave 60 10000\n"
-    _, changed = conf.apply_settings(text, {"save": ["3600", "1", "300", "100", "60", "10000"]})
+    _text, changed = conf.apply_settings(text, {"save": ["3600", "1", "300", "100", "60", "10000"]})
     assert changed == []

@@ -128,7 +128,8 @@ def _partition_isolated_master(lab: Lab, expect_refusal: bool) -> tuple[int, int
     return len(taken), len(lost), stale_secs
 
 
-@pytest.mark.fast
+# Not in the fast subset: it converges twice (setting min-replicas-to-write, then back), which
+# costs more of CI's 90 minutes than it adds over the molecule topology4 partition tests.
 def test_partition_1r_min_replicas_1_isolated_master_refuses(healthy: Lab) -> None:
     lab = healthy
     res = lab.playbook(extra={"redis_min_replicas_to_write": 1})

@@ -19,7 +19,7 @@ SKIP=77
 LOGDIR=$ROOT/tests/output/logs
 
 declare -a R_NAME=() R_SECS=() R_RESULT=() R_NOTE=()
-NOTE=""
+NOTE="" CURRENT="" CURRENT_START="" STAGE_PID=""
 
 say() { printf '\n== %s\n' "$*"; }
 skip() { NOTE=$*; echo "skipped: $*"; return "$SKIP"; }
@@ -104,7 +104,11 @@ run_stage() {
   NOTE=""
   say "$name"
   start=$(date +%s%N)
-  "$@" > >(tee "$LOGDIR/${name//\//_}.log") 2>&1 || rc=$?
+  CURRENT=$name CURRENT_START=$start
+  # In the background so that a TERM reaches the trap at once, not after the stage ends.
+  "$@" > >(tee "$LOGDIR/${name//\//_}.log") 2>&1 &
+  STAGE_PID=$!
+  wait "$STAGE_PID" || rc=$?
   # Let tee flush before the next header.
   wait
   secs=$(awk -v ns=$(($(date +%s%N) - start)) 'BEGIN {printf "%.1f", ns / 1e9}')
@@ -114,6 +118,9 @@ run_stage() {
     *) result=failed NOTE=${NOTE:-"exit $rc"} ;;
   esac
   R_NAME+=("$name") R_SECS+=("$secs") R_RESULT+=("$result") R_NOTE+=("$NOTE")
+  CURRENT="" CURRENT_START=""
+  # One line per stage as it ends: a run cut short (CI's time limit) still shows where time went.
+  printf '== %s: %s in %s s\n' "$name" "$result" "$secs"
 }
 
 stage_molecule_all() {
@@ -145,9 +152,9 @@ stage_molecule_all() {
 summary() {
   local i passed=0 failed=0 skipped=0
   say "summary"
-  printf '%-24s %9s  %-8s %s\n' stage seconds result note
+  printf '%-24s %9s  %-11s %s\n' stage seconds result note
   for i in "${!R_NAME[@]}"; do
-    printf '%-24s %9s  %-8s %s\n' "${R_NAME[$i]}" "${R_SECS[$i]}" "${R_RESULT[$i]}" "${R_NOTE[$i]}"
+    printf '%-24s %9s  %-11s %s\n' "${R_NAME[$i]}" "${R_SECS[$i]}" "${R_RESULT[$i]}" "${R_NOTE[$i]}"
     case ${R_RESULT[$i]} in
       passed) passed=$((passed + 1)) ;;
       failed) failed=$((failed + 1)) ;;
@@ -159,8 +166,20 @@ summary() {
   [[ $failed -eq 0 ]]
 }
 
+# Killed from outside (CI's time limit, Ctrl-C): print the table so far, the running stage marked.
+interrupted() {
+  [[ -n ${STAGE_PID:-} ]] && kill -TERM "$STAGE_PID" 2>/dev/null
+  if [[ -n ${CURRENT:-} ]]; then
+    R_NAME+=("$CURRENT") R_RESULT+=(interrupted) R_NOTE+=("stopped from outside")
+    R_SECS+=("$(awk -v ns=$(($(date +%s%N) - CURRENT_START)) 'BEGIN {printf "%.1f", ns / 1e9}')")
+  fi
+  summary
+  exit 130
+}
+
 main() {
   local s
+  trap interrupted TERM INT
   if [[ -n ${STAGES:-} ]]; then
     read -r -a SELECTED <<<"$STAGES"
     for s in "${SELECTED[@]}"; do

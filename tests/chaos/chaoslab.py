@@ -28,7 +28,8 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from redis.sentinel import Sentinel
 
-REPO = Path(__file__).resolve().parents[2]
+from hakit_collection import ansible_env
+
 IMAGE = os.environ.get("HAKIT_IMAGE", "hakit/debian:bookworm")
 NETWORK = "hakit-chaos"
 SUBNET = "172.28.8.0/24"
@@ -222,19 +223,7 @@ class Lab:
         return self.inventory
 
     def env(self) -> dict[str, str]:
-        collections = REPO / ".cache" / "collections"
-        link = collections / "ansible_collections" / "hakit" / "redis"
-        if not link.is_symlink():
-            link.parent.mkdir(parents=True, exist_ok=True)
-            link.symlink_to(REPO)
-        env = dict(os.environ)
-        env.update(
-            ANSIBLE_COLLECTIONS_PATH=str(collections),
-            ANSIBLE_FORCE_COLOR="0",
-            ANSIBLE_NOCOLOR="1",
-            ANSIBLE_RETRY_FILES_ENABLED="False",
-        )
-        return env
+        return ansible_env()
 
     def playbook(
         self, name: str = "topology4", limit: str | None = None, extra: dict[str, object] | None = None

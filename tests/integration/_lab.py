@@ -19,24 +19,14 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-COLLECTIONS = REPO / ".cache" / "collections"
+from hakit_collection import ansible_env, link_collection
+
 PASSWORD = 's3cret "pa$$" #1'
 BASE_PORT = int(os.environ.get("HAKIT_TEST_BASE_PORT", "27000"))
 _port_blocks = itertools.count(BASE_PORT, 20)
 
 
-def _collection_on_path() -> None:
-    """Make `ansible_collections.hakit.redis` importable (and findable by ansible) from this checkout."""
-    link = COLLECTIONS / "ansible_collections" / "hakit" / "redis"
-    if not link.is_symlink():
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(REPO)
-    if str(COLLECTIONS) not in sys.path:
-        sys.path.insert(0, str(COLLECTIONS))
-
-
-_collection_on_path()
+link_collection()
 
 
 def wait_for(what: str, check: Callable[[], Any], timeout: float = 15.0, interval: float = 0.1) -> Any:
@@ -203,14 +193,11 @@ def run_ansible(
     )
     extra = tmp_path / "vars.json"
     extra.write_text(json.dumps({"check_args": args, "ansible_python_interpreter": python}), encoding="utf-8")
-    env = {
-        **os.environ,
-        "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS),
-        "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json",
-        "ANSIBLE_LOCALHOST_WARNING": "false",
-        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
-        "ANSIBLE_NOCOLOR": "1",
-    }
+    env = ansible_env(
+        ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
+        ANSIBLE_LOCALHOST_WARNING="false",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+    )
     ansible_playbook = str(Path(sys.executable).parent / "ansible-playbook")
     proc = subprocess.run(
         [ansible_playbook, "-i", "localhost,", "-c", "local", str(playbook), "-e", f"@{extra}", *flags],

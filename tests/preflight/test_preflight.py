@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
 IMAGE = os.environ.get("HAKIT_IMAGE", "hakit/debian:bookworm")
 NETWORK = "hakit-preflight"
 SUBNET = "172.28.11.0/24"
@@ -64,20 +63,7 @@ def nodes() -> Iterator[dict[str, str]]:
 @pytest.fixture(scope="module")
 def ansible_env() -> dict[str, str]:
     """The working tree as the collection hakit.redis (what scripts/env.sh does)."""
-    collections = REPO / ".cache" / "collections"
-    link = collections / "ansible_collections" / "hakit" / "redis"
-    if not link.is_symlink():
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(REPO)
-    env = dict(os.environ)
-    env.update(
-        ANSIBLE_COLLECTIONS_PATH=str(collections),
-        ANSIBLE_FORCE_COLOR="0",
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_HOST_KEY_CHECKING="False",
-        ANSIBLE_RETRY_FILES_ENABLED="False",
-    )
-    return env
+    return ansible_env(ANSIBLE_HOST_KEY_CHECKING="False")
 
 
 def inventory(tmp_path: Path, redis_hosts: list[str], password: str | None) -> Path:

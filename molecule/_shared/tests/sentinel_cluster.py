@@ -18,6 +18,7 @@ import sys
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -366,3 +367,32 @@ def rejoin_and_rerun(cluster: Cluster, old: str, new: str, restart: Any) -> None
     cluster.assert_rerun_unchanged("rerun_after_rejoin")
     assert cluster.master() == new and cluster.role(new) == "master"
     assert cluster.role(old) == "slave"
+
+
+def fail_over_and_rerun(
+    cluster: Cluster,
+    fault: str,
+    stop: Callable[[str], Any],
+    restart: Callable[[str], Any],
+    bound_s: float,
+    after_failover: Callable[[str], Any] | None = None,
+    after_rejoin: Callable[[str], Any] | None = None,
+) -> None:
+    """The failover test of every Sentinel scenario: ``stop(master)`` -> a replica is promoted
+    (seconds measured as ``<scenario>.failover_<fault>``) and takes writes -> the re-run sequence of
+    :func:`rejoin_and_rerun`, with ``restart(old)`` bringing the old master back. ``after_failover``
+    and ``after_rejoin`` get the new master (e.g. the VIP checks of topology 4). Restores the
+    cluster whatever happens."""
+    old = cluster.master()
+    try:
+        new, seconds = stop_and_time_failover(cluster, old, lambda: stop(old), bound_s)
+        measure(f"{cluster.scenario}.failover_{fault}", seconds)
+        assert new != old
+        if after_failover:
+            after_failover(new)
+        assert cluster.redis(new).set("hakit:molecule:after-failover", "1")
+        rejoin_and_rerun(cluster, old, new, lambda: restart(old))
+        if after_rejoin:
+            after_rejoin(new)
+    finally:
+        cluster.restore_all()

@@ -16,8 +16,7 @@ import uuid
 from hakit_testinfra import measure, wait_until
 from sentinel_cluster import (  # noqa: F401  (fixture and shared checks collected from here)
     Cluster,
-    rejoin_and_rerun,
-    stop_and_time_failover,
+    fail_over_and_rerun,
     test_ha_check_healthy,
     test_replication_link_up,
     test_sentinel_ckquorum,
@@ -41,19 +40,7 @@ SENTINEL_ONLY = "node3"
 
 
 def test_master_container_stop_fails_over_and_reruns_are_clean(cluster: Cluster) -> None:
-    old = cluster.master()
-    try:
-        new, seconds = stop_and_time_failover(cluster, old, lambda: cluster.stop_container(old), FAILOVER_BOUND_S)
-        measure("sentinels3.failover_master_container_stop", seconds)
-        assert new != old
-        assert cluster.redis(new).set("hakit:molecule:after-failover", "1")
-
-        def restart() -> None:
-            cluster.restore(old)
-
-        rejoin_and_rerun(cluster, old, new, restart)
-    finally:
-        cluster.restore_all()
+    fail_over_and_rerun(cluster, "master_container_stop", cluster.stop_container, cluster.restore, FAILOVER_BOUND_S)
 
 
 def test_sentinel_only_node_loss_no_failover_writes_accepted(cluster: Cluster) -> None:

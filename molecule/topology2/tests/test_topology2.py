@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from hakit_testinfra import measure
 from sentinel_cluster import (  # noqa: F401  (fixture and shared checks collected from here)
     Cluster,
-    rejoin_and_rerun,
-    stop_and_time_failover,
+    fail_over_and_rerun,
     test_ha_check_healthy,
     test_replication_link_up,
     test_sentinel_ckquorum,
@@ -37,21 +35,9 @@ FAILOVER_BOUND_S = 60.0
 
 
 def test_master_container_stop_promotes_replica_and_reruns_are_clean(cluster: Cluster) -> None:
-    old = cluster.master()
     # The Sentinel must outlive the master: with the layout above the master is the node without it.
-    assert old not in cluster.sentinel_hosts, f"master {old} is the Sentinel's node: nothing could fail over"
-    try:
-        new, seconds = stop_and_time_failover(cluster, old, lambda: cluster.stop_container(old), FAILOVER_BOUND_S)
-        measure("topology2.failover_master_container_stop", seconds)
-        assert new != old
-        assert cluster.redis(new).set("hakit:molecule:after-failover", "1")
-
-        def restart() -> None:
-            cluster.restore(old)
-
-        rejoin_and_rerun(cluster, old, new, restart)
-    finally:
-        cluster.restore_all()
+    assert cluster.master() not in cluster.sentinel_hosts, "the master is the Sentinel's node: nothing could fail over"
+    fail_over_and_rerun(cluster, "master_container_stop", cluster.stop_container, cluster.restore, FAILOVER_BOUND_S)
 
 
 def test_ha_check_after_failover(host: Any, cluster: Cluster) -> None:

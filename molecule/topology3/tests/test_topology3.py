@@ -16,8 +16,7 @@ import time
 from hakit_testinfra import measure
 from sentinel_cluster import (  # noqa: F401  (fixture and shared checks collected from here)
     Cluster,
-    rejoin_and_rerun,
-    stop_and_time_failover,
+    fail_over_and_rerun,
     test_ha_check_healthy,
     test_replication_link_up,
     test_sentinel_ckquorum,
@@ -39,24 +38,13 @@ FAILOVER_BOUND_S = 60.0
 
 
 def test_redis_process_stop_fails_over_and_reruns_are_clean(cluster: Cluster) -> None:
-    old = cluster.master()
-    try:
-        new, seconds = stop_and_time_failover(
-            cluster,
-            old,
-            lambda: cluster.exec(old, "supervisorctl", "stop", "redis-server", check=True),
-            FAILOVER_BOUND_S,
-        )
-        measure("topology3.failover_redis_process_stop", seconds)
-        assert new != old
-        assert cluster.redis(new).set("hakit:molecule:after-failover", "1")
-
-        def restart() -> None:
-            cluster.exec(old, "supervisorctl", "start", "redis-server", check=True)
-
-        rejoin_and_rerun(cluster, old, new, restart)
-    finally:
-        cluster.restore_all()
+    fail_over_and_rerun(
+        cluster,
+        "redis_process_stop",
+        lambda old: cluster.exec(old, "supervisorctl", "stop", "redis-server", check=True),
+        lambda old: cluster.exec(old, "supervisorctl", "start", "redis-server", check=True),
+        FAILOVER_BOUND_S,
+    )
 
 
 def test_master_container_stop_does_not_fail_over(cluster: Cluster) -> None:

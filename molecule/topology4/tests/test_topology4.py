@@ -9,8 +9,7 @@ from __future__ import annotations
 from hakit_testinfra import measure, wait_until
 from sentinel_cluster import (  # noqa: F401  (fixture and shared checks collected from here)
     Cluster,
-    rejoin_and_rerun,
-    stop_and_time_failover,
+    fail_over_and_rerun,
     test_ha_check_healthy,
     test_replication_link_up,
     test_sentinel_ckquorum,
@@ -113,20 +112,22 @@ def test_isolated_master_releases_the_vip(cluster: Cluster) -> None:
 
 
 def test_master_container_stop_moves_vip_and_reruns_are_clean(cluster: Cluster) -> None:
-    old = cluster.master()
-    try:
-        new, seconds = stop_and_time_failover(cluster, old, lambda: cluster.stop_container(old), FAILOVER_BOUND_S)
-        measure("topology4.failover_master_container_stop", seconds)
+    def vip_follows(new: str) -> None:
         measure("topology4.vip_write_ok_after_failover", write_through_vip_until_ok(cluster, VIP))
         wait_vip_on(cluster, VIP, new)
         assert vip_client(cluster, VIP).set("hakit:molecule:after-failover", "1")
 
-        def restart() -> None:
-            cluster.restore(old)
-
-        rejoin_and_rerun(cluster, old, new, restart)
+    def vip_stays(new: str) -> None:
         # the old master came back as a replica and did not take the VIP
         wait_vip_on(cluster, VIP, new)
         assert_invariant(cluster, VIP)
-    finally:
-        cluster.restore_all()
+
+    fail_over_and_rerun(
+        cluster,
+        "master_container_stop",
+        cluster.stop_container,
+        cluster.restore,
+        FAILOVER_BOUND_S,
+        after_failover=vip_follows,
+        after_rejoin=vip_stays,
+    )

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+import hakit_collection
+
 IMAGE = os.environ.get("HAKIT_IMAGE", "hakit/debian:bookworm")
 NETWORK = "hakit-preflight"
 SUBNET = "172.28.11.0/24"
@@ -63,7 +65,7 @@ def nodes() -> Iterator[dict[str, str]]:
 @pytest.fixture(scope="module")
 def ansible_env() -> dict[str, str]:
     """The working tree as the collection hakit.redis (what scripts/env.sh does)."""
-    return ansible_env(ANSIBLE_HOST_KEY_CHECKING="False")
+    return hakit_collection.ansible_env(ANSIBLE_HOST_KEY_CHECKING="False")
 
 
 def inventory(tmp_path: Path, redis_hosts: list[str], password: str | None) -> Path:

@@ -7,12 +7,13 @@ and per-host redis_port / sentinel_port tell them apart.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-from _lab import COLLECTIONS, PASSWORD, Cluster, Lab
+from _lab import PASSWORD, Cluster, Lab
+
+from hakit_collection import ansible_env
 
 
 def inventory(tmp_path: Path, cluster: Cluster) -> Path:
@@ -35,18 +36,12 @@ def inventory(tmp_path: Path, cluster: Cluster) -> Path:
 
 
 def run_status(inv: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS),
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_FORCE_COLOR": "0",
-    }
     playbook = str(Path(sys.executable).parent / "ansible-playbook")
     return subprocess.run(
         [playbook, "hakit.redis.status", "-i", str(inv)],
         capture_output=True,
         text=True,
-        env=env,
+        env=ansible_env(),
         timeout=180,
         check=False,
     )

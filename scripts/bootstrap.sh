@@ -49,6 +49,21 @@ pip_quiet() {
   fi
 }
 
+# Starts a daemon that outlives this script holding none of its file descriptors: one that kept a
+# pipe of the caller open (make test's per-stage log tee, `make lab | tee`) would keep that pipe's
+# reader waiting for EOF for as long as the daemon runs - a CI run then hangs after this script.
+start_detached() {
+  local log=$1 fd
+  shift
+  (
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      if ((fd > 2)); then eval "exec ${fd}>&-"; fi
+    done
+    exec setsid "$@" </dev/null >>"$log" 2>&1
+  ) &
+}
+
 ensure_docker() {
   if docker info >/dev/null 2>&1; then
     log "docker: engine running"
@@ -59,7 +74,8 @@ ensure_docker() {
     apt_install docker.io iptables
   fi
   log "docker: starting dockerd in the background (log: $DOCKERD_LOG)"
-  nohup dockerd >"$DOCKERD_LOG" 2>&1 &
+  : >"$DOCKERD_LOG"
+  start_detached "$DOCKERD_LOG" dockerd
   for _ in $(seq 1 60); do
     if docker info >/dev/null 2>&1; then
       log "docker: engine ready"

@@ -17,12 +17,18 @@ ALL_STAGES=(bootstrap yamllint ansible-lint ruff sanity unit integration preflig
 SCENARIO_ORDER=(topology1 topology2 topology3 sentinels3 topology4 topology4_3r)
 SKIP=77
 LOGDIR=$ROOT/tests/output/logs
+NOTE_FILE=$LOGDIR/.stage-note
 
 declare -a R_NAME=() R_SECS=() R_RESULT=() R_NOTE=()
 NOTE="" CURRENT="" CURRENT_START="" STAGE_PID=""
 
 say() { printf '\n== %s\n' "$*"; }
-skip() { NOTE=$*; echo "skipped: $*"; return "$SKIP"; }
+# Stages run in a child process: a skip's reason reaches the summary through a file.
+skip() {
+  echo "$*" >"$NOTE_FILE"
+  echo "skipped: $*"
+  return "$SKIP"
+}
 
 # pytest exit 5 = "no tests collected": a stage for code not written yet, not a failure.
 run_pytest() {
@@ -105,12 +111,24 @@ run_stage() {
   say "$name"
   start=$(date +%s%N)
   CURRENT=$name CURRENT_START=$start
-  # In the background so that a TERM reaches the trap at once, not after the stage ends.
-  "$@" > >(tee "$LOGDIR/${name//\//_}.log") 2>&1 &
+  rm -f "$NOTE_FILE"
+  # The stage writes into tee through its own descriptor, and runs in the background so that a
+  # TERM reaches the trap at once, not after the stage ends.
+  local out tee_pid
+  exec {out}> >(tee "$LOGDIR/${name//\//_}.log")
+  tee_pid=$!
+  "$@" >&"$out" 2>&1 {out}>&- &
   STAGE_PID=$!
+  exec {out}>&-
   wait "$STAGE_PID" || rc=$?
-  # Let tee flush before the next header.
-  wait
+  STAGE_PID=""
+  # Let tee flush before the next header. It ends once every writer has closed the pipe; a daemon
+  # the stage left running with the pipe open would hold it forever, so do not wait past 10 s.
+  for _ in {1..100}; do
+    kill -0 "$tee_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  [[ -f $NOTE_FILE ]] && NOTE=$(<"$NOTE_FILE")
   secs=$(awk -v ns=$(($(date +%s%N) - start)) 'BEGIN {printf "%.1f", ns / 1e9}')
   case $rc in
     0) result=passed ;;

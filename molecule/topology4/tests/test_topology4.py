@@ -69,6 +69,23 @@ def test_keepalived_killed_on_holder_is_restarted_and_vip_stays(cluster: Cluster
         cluster.restore_all()
 
 
+def test_keepalived_starts_despite_a_stale_pid_file(cluster: Cluster) -> None:
+    # After a crash /run may keep keepalived's pid files (containers: no tmpfs); once their pid is
+    # reused by another process keepalived would refuse to start ("already running") for good.
+    master = cluster.master()
+    (backup,) = [h for h in cluster.redis_hosts if h != master]
+    try:
+        cluster.exec(backup, "supervisorctl", "stop", "keepalived", check=True)
+        # PID 1 (docker-init) is alive and is no keepalived
+        cluster.exec(backup, "sh", "-c", "echo 1 > /run/vrrp.pid && echo 1 > /run/keepalived.pid", check=True)
+        cluster.exec(backup, "supervisorctl", "start", "keepalived", check=True)
+        wait_until(lambda: "RUNNING" in cluster.exec(backup, "supervisorctl", "status", "keepalived").stdout, 30, 0.5)
+        wait_vip_on(cluster, VIP, master)
+        assert_invariant(cluster, VIP)
+    finally:
+        cluster.restore_all()
+
+
 def test_redis_link_cut_between_the_redis_nodes_no_failover(cluster: Cluster) -> None:
     master = cluster.master()
     (replica,) = [h for h in cluster.redis_hosts if h != master]

@@ -456,11 +456,14 @@ class Writer(threading.Thread):
         kw = {"password": PASSWORD, "socket_timeout": 1.0, "socket_connect_timeout": 1.0,
               "retry": Retry(NoBackoff(), 0)}  # fmt: skip
         if self.mode == "sentinel":
+            # sentinel_kwargs too: by default the Sentinel connections get only the socket_* options
+            # and redis-py's 3 retries with backoff, which cost seconds per dead Sentinel asked.
             sentinel = Sentinel(
                 [(IPS[n], 26379) for n in self.sentinel_nodes],
-                socket_timeout=1.0, socket_connect_timeout=1.0, retry=Retry(NoBackoff(), 0),
-            )  # fmt: skip
-            return sentinel.master_for(MASTER_NAME, **kw)
+                sentinel_kwargs={**kw, "password": None},
+                **kw,
+            )
+            return sentinel.master_for(MASTER_NAME)
         host = VIP if self.mode == "vip" else IPS[self.mode.split(":", 1)[1]]
         return redis.Redis(host=host, **kw)
 

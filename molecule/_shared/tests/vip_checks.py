@@ -11,7 +11,7 @@ from typing import Any
 
 import redis
 from hakit_testinfra import wait_until
-from sentinel_cluster import REDIS_PORT, Cluster
+from sentinel_cluster import NO_RETRY, REDIS_PORT, Cluster
 
 
 def vip_holders(cluster: Cluster, vip: str) -> list[str]:
@@ -27,7 +27,9 @@ def vip_holders(cluster: Cluster, vip: str) -> list[str]:
 
 
 def vip_client(cluster: Cluster, vip: str) -> redis.Redis:
-    return redis.Redis(host=vip, port=REDIS_PORT, password=cluster.password, socket_timeout=2, socket_connect_timeout=2)
+    return redis.Redis(
+        host=vip, port=REDIS_PORT, password=cluster.password, socket_timeout=2, socket_connect_timeout=2, retry=NO_RETRY
+    )
 
 
 def assert_invariant(cluster: Cluster, vip: str) -> None:

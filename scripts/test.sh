@@ -145,13 +145,8 @@ stage_molecule_all() {
   local scenarios=() s
   if [[ -n ${SCENARIOS:-} && ${SCENARIOS} != all ]]; then
     read -r -a scenarios <<<"$SCENARIOS"
-  elif [[ ${SCENARIOS:-} == all ]]; then
-    mapfile -t scenarios < <(list_scenarios)
   else
-    # make test must fit CI's 90 minutes on 2 cores: sentinels3 (three Sentinels, no VIP) is
-    # topology4 without keepalived and its failover/re-run sequence is the same, so it runs in the
-    # full set (SCENARIOS=all, make test-full) only.
-    mapfile -t scenarios < <(list_scenarios | grep -vx -e sentinels3)
+    mapfile -t scenarios < <(list_scenarios)
   fi
   if [[ ${#scenarios[@]} -eq 0 ]]; then
     run_stage molecule skip "no molecule/*/molecule.yml scenarios"

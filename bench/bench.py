@@ -18,7 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests" / "chaos"))
+# The chaos lab, and tests/hakit_collection.py that it imports (pytest finds it through tests/conftest.py).
+sys.path[:0] = [str(HERE.parent / "tests" / "chaos"), str(HERE.parent / "tests")]
 
 from chaoslab import (
     DOWN_AFTER_MS,

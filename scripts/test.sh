@@ -23,6 +23,8 @@ declare -a R_NAME=() R_SECS=() R_RESULT=() R_NOTE=()
 NOTE="" CURRENT="" CURRENT_START="" STAGE_PID=""
 
 say() { printf '\n== %s\n' "$*"; }
+# Seconds since $1 (a `date +%s%N` reading), one decimal.
+elapsed() { awk -v ns=$(($(date +%s%N) - $1)) 'BEGIN {printf "%.1f", ns / 1e9}'; }
 # Stages run in a child process: a skip's reason reaches the summary through a file.
 skip() {
   echo "$*" >"$NOTE_FILE"
@@ -129,7 +131,7 @@ run_stage() {
     sleep 0.1
   done
   [[ -f $NOTE_FILE ]] && NOTE=$(<"$NOTE_FILE")
-  secs=$(awk -v ns=$(($(date +%s%N) - start)) 'BEGIN {printf "%.1f", ns / 1e9}')
+  secs=$(elapsed "$start")
   case $rc in
     0) result=passed ;;
     "$SKIP") result=skipped ;;
@@ -184,7 +186,7 @@ interrupted() {
   [[ -n ${STAGE_PID:-} ]] && kill -TERM "$STAGE_PID" 2>/dev/null
   if [[ -n ${CURRENT:-} ]]; then
     R_NAME+=("$CURRENT") R_RESULT+=(interrupted) R_NOTE+=("stopped from outside")
-    R_SECS+=("$(awk -v ns=$(($(date +%s%N) - CURRENT_START)) 'BEGIN {printf "%.1f", ns / 1e9}')")
+    R_SECS+=("$(elapsed "$CURRENT_START")")
   fi
   summary
   exit 130

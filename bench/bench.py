@@ -65,6 +65,21 @@ class Figures:
         return "\n".join(lines) + "\n"
 
 
+def first_true(probes: dict[str, Callable[[], object]], timeout: float, interval: float = 0.1) -> dict[str, float]:
+    """Polls every probe in turn until each has been true once; returns when each first was."""
+    seen: dict[str, float] = {}
+    deadline = time.time() + timeout
+    while len(seen) < len(probes):
+        for name, probe in probes.items():
+            if name not in seen and probe():
+                seen[name] = time.time()
+        if time.time() > deadline:
+            missing = sorted(set(probes) - set(seen))
+            raise AssertionError(f"not seen within {timeout:g} s: {', '.join(missing)}")
+        time.sleep(interval)
+    return seen
+
+
 def kill_to_restart(lab: Lab, figs: Figures) -> None:
     for run in range(RUNS):
         for prog in PROGRAMS:
@@ -134,20 +149,26 @@ def partition(lab: Lab, figs: Figures) -> None:
         t_part = time.time()
         lab.partition(master)
         others = [n for n in lab.sentinel_nodes if n != master]
-        wait_for("NOREPLICAS from the isolated master", lambda w=wd, t=t_part: w.errors_after(t, "NOREPLICAS"), 120)
+        # Both polled in one loop: waiting for NOREPLICAS first would hide a promotion that came earlier.
+        seen = first_true(
+            {
+                "refused": lambda w=wd, t=t_part: w.errors_after(t, "NOREPLICAS"),
+                "promoted": lambda o=others, m=master: (lab.master(o) or m) != m,
+            },
+            timeout=180,
+        )
         last_ok = max((t for t, _, ok, _, _ in wd.snapshot() if ok and t > t_part), default=None)
         figs.add(
             "partition: isolated master accepted writes for",
             (last_ok - t_part) if last_ok else 0.0,
             note=f"min-replicas-to-write 1 (1 master/1 replica); target <= max-lag {MIN_REPLICAS_MAX_LAG} + 1 s",
         )
-        new = wait_for("the majority side to promote",
-                       lambda o=others, m=master: (lab.master(o) or m) != m and lab.master(o), 180)  # fmt: skip
         figs.add(
             "partition: majority side promoted after",
-            time.time() - t_part,
+            seen["promoted"] - t_part,
             note="from iptables applied until the other Sentinels name the replica (polled)",
         )
+        new = lab.master(others)
         stale = wd.ok_keys(after=t_part)
         lab.heal()
         lab.wait_invariant()

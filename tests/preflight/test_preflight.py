@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -68,16 +68,30 @@ def ansible_env() -> dict[str, str]:
     return hakit_collection.ansible_env(ANSIBLE_HOST_KEY_CHECKING="False")
 
 
-def inventory(tmp_path: Path, redis_hosts: list[str], password: str | None) -> Path:
-    lines = ["[redis]"]
-    lines += [f"{n} ansible_host={container(n)}" for n in redis_hosts]
+def inventory(
+    tmp_path: Path,
+    redis_hosts: list[str],
+    password: str | None,
+    sentinel_hosts: Sequence[str] = (),
+    extra: dict[str, object] | None = None,
+    ansible_hosts: dict[str, str] | None = None,
+) -> Path:
+    def line(n: str) -> str:
+        return f"{n} ansible_host={(ansible_hosts or {}).get(n, container(n))}"
+
+    lines = ["[redis]"] + [line(n) for n in redis_hosts]
+    if sentinel_hosts:
+        lines += ["", "[sentinel]"] + [line(n) for n in sentinel_hosts]
     lines += ["", "[all:vars]", "ansible_connection=community.docker.docker", "ansible_user=root"]
     path = tmp_path / "hosts.ini"
     path.write_text("\n".join(lines) + "\n")
+    group_vars = dict(extra or {})
     if password is not None:
-        # YAML group_vars: the password's characters need no INI escaping that way.
+        group_vars["redis_password"] = password
+    if group_vars:
+        # YAML (JSON is YAML) group_vars: values need no INI escaping that way.
         (tmp_path / "group_vars").mkdir(exist_ok=True)
-        (tmp_path / "group_vars" / "all.yml").write_text(f"redis_password: {json.dumps(password)}\n")
+        (tmp_path / "group_vars" / "all.yml").write_text(json.dumps(group_vars) + "\n")
     return path
 
 
@@ -100,6 +114,8 @@ def assert_untouched(res: subprocess.CompletedProcess[str], hosts: list[str]) ->
     assert recap, "no PLAY RECAP in the output"
     assert all(changed == 0 for changed in recap.values()), f"a host was changed: {recap}"
     for node in hosts:
+        if docker("inspect", container(node), check=False).returncode != 0:
+            continue  # a host the test made unreachable on purpose
         name = container(node)
         for pkg in ("redis-server", "supervisor"):
             probe = docker("exec", name, "dpkg-query", "-W", "-f=${Status}", pkg, check=False)
@@ -128,3 +144,53 @@ def test_topology1_refuses_two_redis_hosts(nodes, ansible_env, tmp_path):
     assert "topology1" in out
     assert "redis" in out
     assert_untouched(res, ["node1", "node2"])
+
+
+# Each bad input: the playbook that would apply it, the inventory, and words the error must carry
+# (the variable to fix). Two real hosts, so a refusal on one must also leave the other untouched.
+BAD_INPUTS = {
+    "even_sentinel_count": (
+        "site",
+        {"sentinel_hosts": ["node1", "node2"], "extra": {}},
+        ["2 Sentinels", "sentinel_allow_even_count"],
+    ),
+    "quorum_larger_than_sentinels": (
+        "site",
+        {"sentinel_hosts": ["node1"], "extra": {"sentinel_quorum": 2}},
+        ["sentinel_quorum is 2", "1 Sentinel"],
+    ),
+    "unknown_maxmemory_policy": (
+        "site",
+        {"sentinel_hosts": [], "extra": {"redis_maxmemory_policy": "evict-whatever"}},
+        ["redis_maxmemory_policy"],
+    ),
+    "vip_address_not_ipv4": (
+        "topology4",
+        {"sentinel_hosts": ["node1", "node2"], "extra": {"vip_address": "10.0.0", "sentinel_allow_even_count": True}},
+        ["vip_address"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_refused_before_any_change(case, nodes, ansible_env, tmp_path):
+    playbook, inv_args, words = BAD_INPUTS[case]
+    inv = inventory(tmp_path, ["node1", "node2"], password=PASSWORD, **inv_args)
+    res = run_playbook(playbook, inv, ansible_env)
+    out = res.stdout + res.stderr
+    assert res.returncode != 0
+    for word in words:
+        assert word in out, f"the error does not say {word!r}"
+    assert_untouched(res, ["node1", "node2"])
+
+
+def test_unreachable_host_stops_the_run_before_any_change(nodes, ansible_env, tmp_path):
+    """node2's container does not exist: the run names it and changes nothing on node1."""
+    docker("rm", "-f", container("node2"))
+    inv = inventory(tmp_path, ["node1", "node2"], password=PASSWORD, sentinel_hosts=["node1"])
+    res = run_playbook("site", inv, ansible_env)
+    out = res.stdout + res.stderr
+    assert res.returncode != 0
+    assert "Unreachable or unusable: node2" in out
+    assert "Nothing was changed" in out
+    assert_untouched(res, ["node1"])

@@ -3,12 +3,15 @@
 #   venv    - .venv with the pinned requirements (re-installed only when requirements.txt changes)
 #   docker  - a running docker engine (apt-installs docker.io when dockerd is missing)
 #   image   - the local base image hakit/debian:bookworm (debootstrap + docker import, built once)
-# Usage: scripts/bootstrap.sh [venv|docker|image|all]...   (default: all)
+#   image-systemd - hakit/debian-systemd:bookworm: the base image plus systemd as PID 1, for the
+#             molecule scenario that proves the systemd path (built once from the base image)
+# Usage: scripts/bootstrap.sh [venv|docker|image|image-systemd|all]...   (default: all)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VENV=${VENV:-$ROOT/.venv}
 IMAGE=${HAKIT_IMAGE:-hakit/debian:bookworm}
+SYSTEMD_IMAGE=${HAKIT_SYSTEMD_IMAGE:-hakit/debian-systemd:bookworm}
 DOCKERD_LOG=${DOCKERD_LOG:-/var/log/hakit-dockerd.log}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
@@ -106,6 +109,29 @@ ensure_image() {
   log "image: $IMAGE built"
 }
 
+# Like a VM: systemd is PID 1 and nothing else is added (the roles install redis, keepalived...).
+# Containers of it are started with --stop-signal SIGRTMIN+3 (systemd's "halt"; docker commit cannot
+# set STOPSIGNAL), so docker stop shuts the units down as a reboot would.
+ensure_systemd_image() {
+  if docker image inspect "$SYSTEMD_IMAGE" >/dev/null 2>&1; then
+    log "image: $SYSTEMD_IMAGE present"
+    return
+  fi
+  local name=hakit-build-systemd
+  docker rm -f "$name" >/dev/null 2>&1 || true
+  log "image: installing systemd into a container of $IMAGE (once)"
+  docker run --name "$name" "$IMAGE" bash -c '
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq && apt-get install -y -qq --no-install-recommends systemd systemd-sysv >/dev/null &&
+      apt-get clean && rm -rf /var/lib/apt/lists/* &&
+      systemctl mask systemd-udevd.service systemd-udevd-kernel.socket systemd-udevd-control.socket \
+        getty.target console-getty.service systemd-logind.service >/dev/null 2>&1; true' \
+    >/tmp/hakit-systemd-image.log 2>&1 || { tail -n 30 /tmp/hakit-systemd-image.log >&2; die "installing systemd failed"; }
+  docker commit --change 'CMD ["/sbin/init"]' "$name" "$SYSTEMD_IMAGE" >/dev/null
+  docker rm -f "$name" >/dev/null
+  log "image: $SYSTEMD_IMAGE built"
+}
+
 main() {
   local steps=("$@")
   [[ ${#steps[@]} -gt 0 ]] || steps=(all)
@@ -114,8 +140,9 @@ main() {
       venv) ensure_venv ;;
       docker) ensure_docker ;;
       image) ensure_docker; ensure_image ;;
+      image-systemd) ensure_docker; ensure_image; ensure_systemd_image ;;
       all) ensure_venv; ensure_docker; ensure_image ;;
-      *) die "unknown step '$s' (expected venv, docker, image or all)" ;;
+      *) die "unknown step '$s' (expected venv, docker, image, image-systemd or all)" ;;
     esac
   done
 }

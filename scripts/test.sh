@@ -14,7 +14,7 @@ cd "$ROOT" || exit 2
 
 ALL_STAGES=(bootstrap yamllint ansible-lint ruff sanity unit integration preflight molecule install chaos-fast)
 # Scenarios run cheapest first, so a broken foundation fails fast; unknown ones follow by name.
-SCENARIO_ORDER=(topology1 topology2 topology3 sentinels3 topology4 topology4_3r)
+SCENARIO_ORDER=(topology1 topology2 topology3 sentinels3 topology4 topology4_3r topology4_systemd)
 SKIP=77
 LOGDIR=$ROOT/tests/output/logs
 NOTE_FILE=$LOGDIR/.stage-note
@@ -46,11 +46,18 @@ run_pytest() {
 has_tests() { [[ -d $1 ]] && [[ -n $(find "$1" -name 'test_*.py' -print -quit) ]]; }
 
 stage_bootstrap() {
-  local steps=(venv) s
+  local engine=0 systemd=0 s
   for s in "${SELECTED[@]}"; do
-    # Only container stages need the docker engine and the base image.
-    case $s in preflight | molecule | install | chaos-fast) steps=(all) ;; esac
+    # Only container stages need the docker engine and the base image; molecule's scenario
+    # topology4_systemd also needs the systemd image.
+    case $s in
+      preflight | install | chaos-fast) engine=1 ;;
+      molecule) engine=1 systemd=1 ;;
+    esac
   done
+  local steps=(venv)
+  [[ $engine == 1 ]] && steps=(all)
+  [[ $systemd == 1 ]] && steps+=(image-systemd)
   scripts/bootstrap.sh "${steps[@]}"
 }
 

@@ -41,6 +41,8 @@ RECAP = re.compile(
     re.M,
 )
 PLAYBOOK_TIMEOUT_S = 1500
+# The Debian packages' units the roles use where systemd is PID 1.
+SYSTEMD_UNITS = ("redis-server", "redis-sentinel", "keepalived")
 
 
 def _flat_to_dict(reply: Any) -> dict[str, Any]:
@@ -153,10 +155,23 @@ class Cluster:
     def exec(self, host: str, *cmd: str, check: bool = False) -> subprocess.CompletedProcess[str]:
         return self.docker("exec", self.container(host), *cmd, check=check)
 
+    def systemd(self, host: str) -> bool:
+        """systemd is PID 1 (scenario topology4_systemd): the daemons are units, not supervisor programs."""
+        return self.exec(host, "cat", "/proc/1/comm").stdout.strip() == "systemd"
+
     def restore(self, host: str) -> None:
-        """Container running, supervisord running, every program of it started."""
+        """Container running, its supervisor (or systemd) running, every daemon of it started."""
         if not self.running(host):
             self.docker("start", self.container(host))
+        if self.systemd(host):
+            wait_until(
+                lambda: self.exec(host, "systemctl", "is-system-running").stdout.strip() in ("running", "degraded"),
+                180,
+                0.5,
+            )
+            for unit in SYSTEMD_UNITS:  # only the installed ones exist; starting the others just fails
+                self.exec(host, "systemctl", "start", unit)
+            return
         if self.exec(host, "supervisorctl", "status").returncode not in (0, 3):
             # A restarted container runs only PID 1 (sleep infinity): supervisord came from an init script.
             self.exec(host, "service", "supervisor", "start")

@@ -174,9 +174,9 @@ stage_molecule_all() {
 summary() {
   local i passed=0 failed=0 skipped=0
   say "summary"
-  printf '%-24s %9s  %-11s %s\n' stage seconds result note
+  printf '%-28s %9s  %-11s %s\n' stage seconds result note
   for i in "${!R_NAME[@]}"; do
-    printf '%-24s %9s  %-11s %s\n' "${R_NAME[$i]}" "${R_SECS[$i]}" "${R_RESULT[$i]}" "${R_NOTE[$i]}"
+    printf '%-28s %9s  %-11s %s\n' "${R_NAME[$i]}" "${R_SECS[$i]}" "${R_RESULT[$i]}" "${R_NOTE[$i]}"
     case ${R_RESULT[$i]} in
       passed) passed=$((passed + 1)) ;;
       failed) failed=$((failed + 1)) ;;

@@ -74,10 +74,9 @@ def inventory(
     password: str | None,
     sentinel_hosts: Sequence[str] = (),
     extra: dict[str, object] | None = None,
-    ansible_hosts: dict[str, str] | None = None,
 ) -> Path:
     def line(n: str) -> str:
-        return f"{n} ansible_host={(ansible_hosts or {}).get(n, container(n))}"
+        return f"{n} ansible_host={container(n)}"
 
     lines = ["[redis]"] + [line(n) for n in redis_hosts]
     if sentinel_hosts:

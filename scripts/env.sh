@@ -20,6 +20,8 @@ fi
 unset __hakit_link
 
 export ANSIBLE_COLLECTIONS_PATH=$HAKIT_COLLECTIONS
+# The settings the README recommends to users (pipelining), also when run from another directory.
+export ANSIBLE_CONFIG=${ANSIBLE_CONFIG:-$HAKIT_ROOT/ansible.cfg}
 export ANSIBLE_FORCE_COLOR=${ANSIBLE_FORCE_COLOR:-0}
 export PY_COLORS=${PY_COLORS:-0}
 # Tools (ansible-*, molecule, pytest, ruff, ...) come from the venv, never from the system.

@@ -20,7 +20,9 @@ _BASE_ENV = {
     "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS),
     "ANSIBLE_FORCE_COLOR": "0",
     "ANSIBLE_NOCOLOR": "1",
-    "ANSIBLE_RETRY_FILES_ENABLED": "False",
+    # The repo's ansible.cfg (pipelining): the suites run from temporary directories, where
+    # Ansible would not find it by itself.
+    "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
 }
 
 

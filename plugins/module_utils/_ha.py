@@ -89,13 +89,21 @@ def master_votes(sentinels: list[dict[str, Any]]) -> dict[str, list[str]]:
     return votes
 
 
-def choose_master(votes: dict[str, list[str]]) -> str | None:
-    """The address most Sentinels name; a tie goes to the first named (the problem is reported anyway)."""
-    best: str | None = None
+def named_master(votes: dict[str, list[str]], answered: int) -> str | None:
+    """The master the Sentinels name: the address named by more than half of the `answered` Sentinels.
+
+    The one rule of the collection (discovery, ha_check, status): Sentinels that answered but monitor
+    no master count in `answered`; unreachable ones do not. No majority (a split or a tie) gives None.
+    """
     for address, voters in votes.items():
-        if best is None or len(voters) > len(votes[best]):
-            best = address
-    return best
+        if len(voters) * 2 > answered:
+            return address
+    return None
+
+
+def answered(sentinels: list[dict[str, Any]]) -> int:
+    """How many Sentinel probes got an answer (the denominator of named_master)."""
+    return sum(1 for probe in sentinels if probe.get("reachable"))
 
 
 def disagreement_problem(votes: dict[str, list[str]]) -> list[str]:

@@ -360,7 +360,7 @@ def check_sentinels(connector: Connector, params: dict[str, Any]) -> dict[str, A
     """Sentinel mode: the Sentinels name the master, the master and the Sentinels name replicas."""
     sentinels = [probe_sentinel(connector, a, params) for a in normalise(params["sentinels"], SENTINEL_PORT)]
     votes = _ha.master_votes(sentinels)
-    master = _ha.choose_master(votes)
+    master = _ha.named_master(votes, _ha.answered(sentinels))
     problems: list[str] = []
     for probe in sentinels:
         problems += _ha.sentinel_problems(probe, params["master_name"], len(sentinels))
@@ -368,7 +368,11 @@ def check_sentinels(connector: Connector, params: dict[str, Any]) -> dict[str, A
     quorum, quorum_problems = _ha.quorum_report(sentinels, master)
     problems += quorum_problems
     master_probe = probe_node(connector, master, params) if master else None
-    source = f"no reachable sentinel names a master for {params['master_name']}"
+    source = (
+        f"no majority of the reachable sentinels names one master for {params['master_name']}"
+        if votes
+        else f"no reachable sentinel names a master for {params['master_name']}"
+    )
     problems += _ha.master_problems(master, master_probe, params["expected_master"], source)
     candidates = _ha.replica_candidates(master, master_probe, sentinels, normalise(params["redis"], REDIS_PORT))
     nodes = {a: probe_node(connector, a, params) for a in candidates}

@@ -1,0 +1,69 @@
+# Copyright (c) 2026, hakit.redis contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A minimal RESP2 client over a plain socket (private to this collection).
+
+For read-only probes that must work before python3-redis is installed: the live-master discovery
+runs first on a fresh host, and in check mode nothing gets installed at all.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+
+class RespError(Exception):
+    """An error reply (-ERR ..., -NOAUTH ...) from the server."""
+
+
+def _encode(args: list[str]) -> bytes:
+    out = [b"*%d\r\n" % len(args)]
+    for arg in args:
+        data = str(arg).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(out)
+
+
+def _read_reply(stream: Any) -> Any:
+    line = stream.readline()
+    if not line.endswith(b"\r\n"):
+        raise ConnectionError("connection closed")
+    kind, body = line[:1], line[1:-2].decode(errors="replace")
+    if kind == b"+":
+        return body
+    if kind == b"-":
+        raise RespError(body)
+    if kind == b":":
+        return int(body)
+    if kind == b"$":
+        size = int(body)
+        if size < 0:
+            return None
+        data = stream.read(size + 2)
+        return data[:-2].decode(errors="replace")
+    if kind == b"*":
+        size = int(body)
+        return None if size < 0 else [_read_reply(stream) for _ in range(size)]
+    raise ConnectionError(f"unexpected reply {line[:20]!r}")
+
+
+def query(
+    host: str, port: int, commands: list[list[str]], password: str | None = None, timeout: float = 1.0
+) -> list[Any]:
+    """Run `commands` on one connection (AUTH first when a password is given); replies in order.
+
+    Raises OSError (refused, timeout, closed) or RespError (an error reply, e.g. a wrong password).
+    """
+    with socket.create_connection((host, port), timeout=timeout) as sock:
+        sock.settimeout(timeout)
+        todo = ([["AUTH", password]] if password else []) + commands
+        sock.sendall(b"".join(_encode(c) for c in todo))
+        stream = sock.makefile("rb")
+        if password:
+            try:
+                _read_reply(stream)
+            except RespError as exc:
+                # A server without a password refuses AUTH but answers everything else: as redis-cli.
+                if "without any password" not in str(exc):
+                    raise
+        return [_read_reply(stream) for _ in commands]

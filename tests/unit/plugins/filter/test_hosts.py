@@ -1,0 +1,44 @@
+"""The per-host rules: announce address and service manager."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.hakit.redis.plugins.filter.hosts import announce_ip, announce_map, service_manager
+
+
+def test_announce_map_tolerates_hosts_without_the_fact() -> None:
+    hostvars = {"node1": {"__redis_announce": "10.0.0.11"}, "node2": {}}
+    assert announce_map(["node1", "node2", "node3"], hostvars) == {
+        "node1": "10.0.0.11",
+        "node2": None,
+        "node3": None,
+    }
+
+
+def test_announce_rule_explicit_then_ipv4_host_then_default_ipv4() -> None:
+    assert announce_ip({"redis_announce_ip": "10.0.0.5", "ansible_host": "10.0.0.6"}) == "10.0.0.5"
+    assert announce_ip({"ansible_host": "10.0.0.6"}) == "10.0.0.6"
+    assert announce_ip({"ansible_host": "node1", "ansible_default_ipv4": {"address": "10.0.0.7"}}) == "10.0.0.7"
+    assert announce_ip({"ansible_host": "node1"}) is None
+
+
+def test_announce_map_keys_pick_the_sentinel_setting_first() -> None:
+    hv = {"w": {"sentinel_announce_ip": "10.0.0.9", "redis_announce_ip": "10.0.0.8"}}
+    assert announce_map(["w"], hv, ["__sentinel_announce", "sentinel_announce_ip", "redis_announce_ip"]) == {
+        "w": "10.0.0.9"
+    }
+
+
+@pytest.mark.parametrize(
+    ("setting", "fact", "want"),
+    [
+        ("auto", "systemd", "systemd"),
+        ("auto", "sysvinit", "supervisor"),
+        ("auto", None, "supervisor"),
+        ("supervisor", "systemd", "supervisor"),
+        ("systemd", "sysvinit", "systemd"),
+    ],
+)
+def test_service_manager_rule(setting: str, fact: str | None, want: str) -> None:
+    assert service_manager(setting, fact) == want

@@ -117,19 +117,39 @@ ensure_systemd_image() {
     log "image: $SYSTEMD_IMAGE present"
     return
   fi
-  local name=hakit-build-systemd
+  # Named after the tag, so a build of another tag (HAKIT_SYSTEMD_IMAGE) never removes this one's.
+  local slug=${SYSTEMD_IMAGE//[^A-Za-z0-9_.-]/-}
+  local name=hakit-build-$slug buildlog=/tmp/hakit-build-$slug.log id init
   docker rm -f "$name" >/dev/null 2>&1 || true
   log "image: installing systemd into a container of $IMAGE (once)"
+  # set -e: a failed apt-get must fail the build, or an image without systemd gets tagged. Only the
+  # masking is best effort (units this image may lack); everything before it must succeed.
   docker run --name "$name" "$IMAGE" bash -c '
+      set -euo pipefail
       export DEBIAN_FRONTEND=noninteractive
-      apt-get update -qq && apt-get install -y -qq --no-install-recommends systemd systemd-sysv >/dev/null &&
-      apt-get clean && rm -rf /var/lib/apt/lists/* &&
+      apt-get update -qq
+      apt-get install -y -qq --no-install-recommends systemd systemd-sysv >/dev/null
+      apt-get clean
+      rm -rf /var/lib/apt/lists/*
       systemctl mask systemd-udevd.service systemd-udevd-kernel.socket systemd-udevd-control.socket \
-        getty.target console-getty.service systemd-logind.service >/dev/null 2>&1; true' \
-    >/tmp/hakit-systemd-image.log 2>&1 || { tail -n 30 /tmp/hakit-systemd-image.log >&2; die "installing systemd failed"; }
-  docker commit --change 'CMD ["/sbin/init"]' "$name" "$SYSTEMD_IMAGE" >/dev/null
+        getty.target console-getty.service systemd-logind.service >/dev/null 2>&1 || true' \
+    >"$buildlog" 2>&1 || {
+    tail -n 30 "$buildlog" >&2
+    docker rm -f "$name" >/dev/null 2>&1 || true
+    die "installing systemd into $name failed (log above: $buildlog)"
+  }
+  # Committed untagged first: the tag is only given to an image whose /sbin/init is systemd.
+  id=$(docker commit --change 'CMD ["/sbin/init"]' "$name")
   docker rm -f "$name" >/dev/null
-  log "image: $SYSTEMD_IMAGE built"
+  init=$(docker run --rm --entrypoint /bin/sh "$id" -c \
+    'test -x /sbin/init && readlink -f /sbin/init' 2>&1) || true
+  if [[ $init != */systemd ]]; then
+    docker rmi "$id" >/dev/null 2>&1 || true
+    die "the built image has no systemd as /sbin/init (got '${init:-nothing}'): $SYSTEMD_IMAGE not tagged (build log: $buildlog)"
+  fi
+  docker tag "$id" "$SYSTEMD_IMAGE"
+  rm -f "$buildlog"
+  log "image: $SYSTEMD_IMAGE built (/sbin/init -> $init)"
 }
 
 main() {

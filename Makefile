@@ -42,13 +42,13 @@ molecule: ## molecule test for each of $(SCENARIOS) (default: every scenario)
 
 chaos: ## The full chaos suite against its own topology-4 containers (slow)
 	@scripts/bootstrap.sh
-	@$(ENV); if [[ -d tests/chaos ]]; then HAKIT_CHAOS_ALL=1 pytest -v tests/chaos; \
-	  else echo "tests/chaos does not exist yet: nothing to run"; fi
+	@[[ -d tests/chaos ]] || { echo "make chaos: FAILED, tests/chaos does not exist" >&2; exit 1; }
+	@$(ENV); HAKIT_CHAOS_ALL=1 pytest -v tests/chaos
 
 bench: ## Converge/re-run/failover figures into bench/results (bench/run.sh)
 	@scripts/bootstrap.sh
-	@$(ENV); if [[ -x bench/run.sh ]]; then bench/run.sh; \
-	  else echo "bench/run.sh does not exist yet: nothing to run"; fi
+	@[[ -x bench/run.sh ]] || { echo "make bench: FAILED, bench/run.sh is missing or not executable" >&2; exit 1; }
+	@$(ENV); bench/run.sh
 
 install-test: ## Build, offline-install and converge the collection from outside the repo
 	@STAGES=install scripts/test.sh

@@ -128,21 +128,12 @@ play() {
   log "$fqcn: ${secs} s, changed=$changed (log: $out)"
 }
 
+# The topology asked for, or death: a missing playbook is an error, never a smaller lab.
 pick_topology() {
-  local want=$1 t
+  local want=$1
   [[ $want =~ ^[1-4]$ ]] || die "TOPOLOGY must be 1, 2, 3 or 4 (got '$want')"
-  if [[ -f $ROOT/playbooks/topology$want.yml ]]; then
-    echo "$want"
-    return
-  fi
-  for ((t = want - 1; t >= 1; t--)); do
-    if [[ -f $ROOT/playbooks/topology$t.yml ]]; then
-      log "WARNING: playbooks/topology$want.yml is not implemented yet; using topology $t" >&2
-      echo "$t"
-      return
-    fi
-  done
-  die "no playbooks/topology1..$want.yml in this tree yet"
+  [[ -f $ROOT/playbooks/topology$want.yml ]] || die "playbooks/topology$want.yml is missing"
+  echo "$want"
 }
 
 connect_help() {
@@ -171,6 +162,8 @@ up() {
   # shellcheck source=scripts/env.sh
   source "$ROOT/scripts/env.sh"
   topo=$(pick_topology "$want")
+  # Checked before any container starts: the health table is part of `make lab`, not an extra.
+  [[ -f $ROOT/playbooks/status.yml ]] || die "playbooks/status.yml is missing"
   n=$(node_count "$topo")
   mkdir -p "$LAB"
   # Containers of another topology carry its daemons (e.g. a Sentinel where the new shape has
@@ -186,11 +179,7 @@ up() {
   ensure_password
   write_inventory "$topo"
   play "hakit.redis.topology$topo"
-  if [[ -f $ROOT/playbooks/status.yml ]]; then
-    play hakit.redis.status
-  else
-    log "playbooks/status.yml not implemented yet: no health table"
-  fi
+  play hakit.redis.status
   log "make lab total: $(($(date +%s) - start)) s"
   connect_help "$topo"
 }

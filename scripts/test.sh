@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # All checks of `make test`, in stages. Each stage is timed; a failing stage does not stop the
 # run (one run shows everything), but the exit status is non-zero when any stage failed.
-# A stage whose code does not exist yet is reported as skipped, not failed.
+# A stage whose code or tests are missing (no test files, pytest collecting nothing, no install
+# script, no molecule scenario) fails, saying what is missing: nothing is ever reported as skipped.
 #
 #   STAGES="unit molecule" scripts/test.sh     # pick stages (bootstrap always runs first)
 #   SCENARIOS="topology1" scripts/test.sh      # pick molecule scenarios
@@ -15,7 +16,6 @@ cd "$ROOT" || exit 2
 ALL_STAGES=(bootstrap yamllint ansible-lint ruff sanity unit integration preflight molecule install chaos-fast)
 # Scenarios run cheapest first, so a broken foundation fails fast; unknown ones follow by name.
 SCENARIO_ORDER=(topology1 topology2 topology3 sentinels3 topology4 topology4_3r topology4_systemd)
-SKIP=77
 LOGDIR=$ROOT/tests/output/logs
 NOTE_FILE=$LOGDIR/.stage-note
 
@@ -25,25 +25,30 @@ NOTE="" CURRENT="" CURRENT_START="" STAGE_PID=""
 say() { printf '\n== %s\n' "$*"; }
 # Seconds since $1 (a `date +%s%N` reading), one decimal.
 elapsed() { awk -v ns=$(($(date +%s%N) - $1)) 'BEGIN {printf "%.1f", ns / 1e9}'; }
-# Stages run in a child process: a skip's reason reaches the summary through a file.
-skip() {
+# Fails the stage because something it needs is missing ($* says what). Stages run in a child
+# process: the reason reaches the summary through a file.
+missing() {
   echo "$*" >"$NOTE_FILE"
-  echo "skipped: $*"
-  return "$SKIP"
+  echo "FAILED: $*" >&2
+  return 1
 }
 
-# pytest exit 5 = "no tests collected": a stage for code not written yet, not a failure.
+# pytest exit 5 = "no tests collected": the suite is missing, which fails the stage like any error.
 run_pytest() {
   local rc=0
   pytest "$@" || rc=$?
   if [[ $rc -eq 5 ]]; then
-    skip "pytest collected no tests"
+    missing "pytest collected no tests ($*)"
     return
   fi
   return "$rc"
 }
 
-has_tests() { [[ -d $1 ]] && [[ -n $(find "$1" -name 'test_*.py' -print -quit) ]]; }
+# Fails the stage unless directory $1 holds test files.
+need_tests() {
+  [[ -d $1 ]] || { missing "$1 does not exist"; return; }
+  [[ -n $(find "$1" -name 'test_*.py' -print -quit) ]] || missing "no test_*.py files under $1"
+}
 
 stage_bootstrap() {
   local engine=0 systemd=0 s
@@ -67,28 +72,28 @@ stage_ruff() { ruff check .; }
 stage_sanity() { scripts/sanity.sh; }
 
 stage_unit() {
-  has_tests tests/unit || { skip "no tests in tests/unit"; return; }
+  need_tests tests/unit || return
   run_pytest tests/unit
 }
 
 stage_integration() {
-  has_tests tests/integration || { skip "no tests in tests/integration"; return; }
+  need_tests tests/integration || return
   run_pytest tests/integration
 }
 
 # Bad input is refused before any host changes (real containers, real playbooks).
 stage_preflight() {
-  has_tests tests/preflight || { skip "no tests in tests/preflight"; return; }
+  need_tests tests/preflight || return
   run_pytest tests/preflight
 }
 
 stage_install() {
-  [[ -x tests/install/run.sh ]] || { skip "tests/install/run.sh missing"; return; }
+  [[ -x tests/install/run.sh ]] || { missing "tests/install/run.sh is missing or not executable"; return; }
   tests/install/run.sh
 }
 
 stage_chaos-fast() {
-  has_tests tests/chaos || { skip "no tests in tests/chaos"; return; }
+  need_tests tests/chaos || return
   if [[ ${HAKIT_CHAOS_ALL:-} == 1 ]]; then
     run_pytest tests/chaos
   else
@@ -141,7 +146,6 @@ run_stage() {
   secs=$(elapsed "$start")
   case $rc in
     0) result=passed ;;
-    "$SKIP") result=skipped ;;
     *) result=failed NOTE=${NOTE:-"exit $rc"} ;;
   esac
   R_NAME+=("$name") R_SECS+=("$secs") R_RESULT+=("$result") R_NOTE+=("$NOTE")
@@ -158,7 +162,7 @@ stage_molecule_all() {
     mapfile -t scenarios < <(list_scenarios)
   fi
   if [[ ${#scenarios[@]} -eq 0 ]]; then
-    run_stage molecule skip "no molecule/*/molecule.yml scenarios"
+    run_stage molecule missing "no molecule/*/molecule.yml scenarios"
     return
   fi
   for s in "${scenarios[@]}"; do
@@ -172,7 +176,7 @@ stage_molecule_all() {
 }
 
 summary() {
-  local i passed=0 failed=0 skipped=0
+  local i passed=0 failed=0
   say "summary"
   printf '%-28s %9s  %-11s %s\n' stage seconds result note
   for i in "${!R_NAME[@]}"; do
@@ -180,11 +184,10 @@ summary() {
     case ${R_RESULT[$i]} in
       passed) passed=$((passed + 1)) ;;
       failed) failed=$((failed + 1)) ;;
-      skipped) skipped=$((skipped + 1)) ;;
     esac
   done
   echo
-  echo "$passed passed, $failed failed, $skipped skipped"
+  echo "$passed passed, $failed failed"
   [[ $failed -eq 0 ]]
 }
 

@@ -19,10 +19,15 @@ log() { printf '[sanity] %s\n' "$*"; }
 # (the pinned pip) from the configured index.
 write_get_pip() {
   local version file
-  version=$(python - <<'PY'
-from ansible_test._internal.python_requirements import get_venv_packages
+  # The heredoc is quoted (no shell expansion inside the Python): the version goes in through the
+  # environment, otherwise the Python would see the literal text "$PYTHON_VERSION".
+  version=$(HAKIT_SANITY_PYTHON_VERSION=$PYTHON_VERSION python - <<'PY'
+import os
+
 from ansible_test._internal.host_configs import NativePythonConfig
-print(get_venv_packages(NativePythonConfig(version="$PYTHON_VERSION"))["pip"])
+from ansible_test._internal.python_requirements import get_venv_packages
+
+print(get_venv_packages(NativePythonConfig(version=os.environ["HAKIT_SANITY_PYTHON_VERSION"]))["pip"])
 PY
 ) || version=24.2
   file=$HOME/.ansible/test/cache/get_pip_${version//./_}.py

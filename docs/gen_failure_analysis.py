@@ -1,7 +1,7 @@
 """Regenerate docs/failure-analysis.md from the hakit.redis.failure_analysis filter.
 
 Usage (from the repo root, with the venv): python docs/gen_failure_analysis.py > docs/failure-analysis.md
-The shapes are those of DESIGN.md's topology table and inventories/topology{1..4}/.
+The shapes are those of the README's topology table and inventories/topology{1..4}/.
 """
 
 from __future__ import annotations
@@ -70,11 +70,11 @@ it is a redis node and a VIP is set. node1 is the initial master; quorum is the 
 | down | writes stop until the failed part returns |
 | down until restart | writes stop until the supervisor restarts the crashed process (seconds) |
 
-Summary of the seed's conclusions, as the model finds them: topology 1 is down on its node's loss;
-topology 2 fails over on the master node's loss but a lost Sentinel leaves no failover; topology 3
-fails over on a master *process* crash but not on the master *node's* loss (one of two Sentinels is
-no majority); topology 4 keeps accepting writes through every single failure; min-replicas-to-write
->= 1 with a single replica turns a replica loss into a write outage.
+Summary, as the model finds it: topology 1 is down on its node's loss; topology 2 fails over on the
+master node's loss but a lost Sentinel leaves no failover; topology 3 fails over on a master
+*process* crash but not on the master *node's* loss (one of two Sentinels is no majority); topology
+4 keeps accepting writes through every single failure; min-replicas-to-write >= 1 with a single
+replica turns a replica loss into a write outage.
 """
 
 

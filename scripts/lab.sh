@@ -20,7 +20,7 @@ PASSFILE=$LAB/password
 log() { printf '[lab] %s\n' "$*"; }
 die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
 
-# Hosts per topology (DESIGN.md's table): redis hosts first, then Sentinel-only hosts.
+# Hosts per topology (the README's topology table): redis hosts first, then Sentinel-only hosts.
 node_count() { case $1 in 1) echo 1 ;; 2 | 3) echo 2 ;; 4) echo 3 ;; esac; }
 node_ip() { echo "$PREFIX.$((10 + $1))"; }
 

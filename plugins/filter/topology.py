@@ -2,12 +2,12 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """hakit.redis.failure_analysis: which single failures an inventory survives, and why.
 
-The model is the seed's: every node runs redis-server if it is in `redis`, redis-sentinel if it is
-in `sentinel`, keepalived if it is a redis node and a VIP is set. A single failure is one process
-crash (the supervisor restarts it within seconds), one node loss (lasts until the node returns),
-or one partition between two nodes (only that pair stops talking). Sentinel fails over when the
-Sentinels that lost the master reach `quorum`, one of them gathers votes from a majority of all
-Sentinels, and it can reach a replica to promote.
+The model: every node runs redis-server if it is in `redis`, redis-sentinel if it is in `sentinel`,
+keepalived if it is a redis node and a VIP is set. A single failure is one process crash (the
+supervisor restarts it within seconds), one node loss (lasts until the node returns), or one
+partition between two nodes (only that pair stops talking). Sentinel fails over when the Sentinels
+that lost the master reach `quorum`, one of them gathers votes from a majority of all Sentinels, and
+it can reach a replica to promote.
 
 Docs: plugins/filter/failure_analysis.yml. The pure function `analyse()` is what the unit tests use.
 """
@@ -281,7 +281,7 @@ def topology_from(
     vip: Any = False,
     min_replicas_to_write: int = 0,
 ) -> Topology:
-    """Validate the inputs; defaults as in DESIGN.md (first redis host, majority quorum)."""
+    """Validate the inputs; defaults: the first redis host is the master, the quorum a majority."""
     redis_hosts = tuple(str(h) for h in redis or [])
     sentinel_hosts = tuple(str(h) for h in sentinel or [])
     if not redis_hosts:

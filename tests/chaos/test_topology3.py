@@ -1,8 +1,8 @@
 """Topology 3 (two Redis hosts, a Sentinel on each) loses a node: no failover, an outage.
 
-Documents the seed's warning with a real run: two Sentinels cannot form a majority once one of them
-is gone, so the surviving replica is never promoted and writes stop until the node returns. Own
-two-node lab (node1, node2 on hakit-chaos), built after test_faults.py's lab is removed.
+Shows with a real run why topology 3 is not highly available: two Sentinels cannot form a majority
+once one of them is gone, so the surviving replica is never promoted and writes stop until the node
+returns. Own two-node lab (node1, node2 on hakit-chaos), built after test_faults.py's lab is removed.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""failure_analysis reproduces the seed's conclusions for the four topologies."""
+"""failure_analysis finds, for each topology, which single failures it survives (and why)."""
 
 from __future__ import annotations
 

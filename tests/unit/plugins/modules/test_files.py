@@ -28,7 +28,10 @@ def entry(path: Path, content: str, **kw: Any) -> dict[str, Any]:
 
 
 def test_writes_then_reports_nothing_on_a_rerun(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    wanted = [{"path": str(tmp_path / "d"), "state": "directory", "mode": "0750"}, entry(tmp_path / "d" / "a.conf", "a\n")]
+    wanted = [
+        {"path": str(tmp_path / "d"), "state": "directory", "mode": "0750"},
+        entry(tmp_path / "d" / "a.conf", "a\n"),
+    ]
     first = run(capsys, files=wanted)
     assert first["changed"] and first["changed_paths"] == [str(tmp_path / "d"), str(tmp_path / "d" / "a.conf")]
     assert (tmp_path / "d" / "a.conf").read_text() == "a\n"

@@ -15,7 +15,7 @@ cd "$ROOT" || exit 2
 
 ALL_STAGES=(bootstrap yamllint ansible-lint ruff sanity unit integration preflight molecule install chaos-fast)
 # Scenarios run cheapest first, so a broken foundation fails fast; unknown ones follow by name.
-SCENARIO_ORDER=(topology1 topology2 topology3 sentinels3 topology4 topology4_3r topology4_systemd)
+SCENARIO_ORDER=(topology1 topology2 topology3 sentinels3 topology4 topology4_3r)
 LOGDIR=$ROOT/tests/output/logs
 NOTE_FILE=$LOGDIR/.stage-note
 
@@ -54,7 +54,7 @@ stage_bootstrap() {
   local engine=0 systemd=0 s
   for s in "${SELECTED[@]}"; do
     # Only container stages need the docker engine and the base image; molecule's scenario
-    # topology4_systemd also needs the systemd image.
+    # topology4_3r also needs the systemd image.
     case $s in
       preflight | install | chaos-fast) engine=1 ;;
       molecule) engine=1 systemd=1 ;;

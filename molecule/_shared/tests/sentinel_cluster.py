@@ -156,7 +156,7 @@ class Cluster:
         return self.docker("exec", self.container(host), *cmd, check=check)
 
     def systemd(self, host: str) -> bool:
-        """systemd is PID 1 (scenario topology4_systemd): the daemons are units, not supervisor programs."""
+        """systemd is PID 1 (scenario topology4_3r): the daemons are units, not supervisor programs."""
         return self.exec(host, "cat", "/proc/1/comm").stdout.strip() == "systemd"
 
     def restore(self, host: str) -> None:

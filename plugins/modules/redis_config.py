@@ -227,7 +227,8 @@ def apply_live(module: AnsibleModule, client: Any, keys: list[str], settings: di
     return refused
 
 
-def run(module: AnsibleModule) -> dict[str, Any]:
+def run(module: AnsibleModule, server_reachable: bool = True) -> dict[str, Any]:
+    """Plan and apply; with server_reachable False only the file is compared (nothing can run yet)."""
     p = module.params
     settings = {k.lower(): v for k, v in p["settings"].items()}
     replicaof = p["replicaof"]
@@ -240,7 +241,7 @@ def run(module: AnsibleModule) -> dict[str, Any]:
     except ValueError as exc:
         module.fail_json(msg=f"{p['path']}: {exc}")
 
-    client = open_client(module, text)
+    client = open_client(module, text) if server_reachable else None
     live_keys: list[str] = []
     replication_changed = False
     if client is not None:
@@ -291,9 +292,11 @@ def main() -> None:
         },
         supports_check_mode=True,
     )
-    if not HAS_REDIS:
+    if not HAS_REDIS and not module.check_mode:
         module.fail_json(msg=missing_required_lib("redis"), exception=REDIS_IMPORT_ERROR)
-    module.exit_json(**run(module))
+    # A first --check on a fresh host: python3-redis (like redis-server) is not installed yet, so no
+    # server runs whose values could differ; the file comparison alone says what would change.
+    module.exit_json(**run(module, server_reachable=HAS_REDIS))
 
 
 if __name__ == "__main__":

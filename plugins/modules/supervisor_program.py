@@ -1,0 +1,170 @@
+#!/usr/bin/python
+# Copyright (c) 2026, hakit.redis contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: supervisor_program
+short_description: Keep one supervisord program defined and running, in one module run
+version_added: 0.2.0
+description:
+  - Writes the program's file in supervisord's include directory when it differs, and otherwise makes sure the
+    program runs (C(supervisorctl status), and C(start) when it is neither RUNNING nor STARTING).
+  - A new or changed definition is not applied here: RV(needs_update) tells the caller to run
+    C(supervisorctl update NAME), which restarts the daemon, one host at a time (the supervisor role's
+    C(tasks_from=program) does that with C(throttle=1)).
+  - Used by the supervisor role for redis-server, redis-sentinel and keepalived; one module run per program on
+    a re-run, where a template, a status and a start task took three to four.
+author: hakit.redis contributors (@hakit)
+options:
+  name:
+    description: Program name; also the file name C(<conf_dir>/<name>.conf).
+    type: str
+    required: true
+  content:
+    description: The program file's content (required with O(state=present)).
+    type: str
+  state:
+    description: V(absent) removes the file (the caller then runs C(update) to stop the program).
+    type: str
+    choices: [present, absent]
+    default: present
+  conf_dir:
+    description: supervisord's include directory.
+    type: path
+    default: /etc/supervisor/conf.d
+  config_path:
+    description: supervisord's main configuration file, given to C(supervisorctl -c).
+    type: path
+    default: /etc/supervisor/supervisord.conf
+attributes:
+  check_mode:
+    support: full
+    description: Reports what it would change.
+  diff_mode:
+    support: full
+    description: Before and after of the program file.
+"""
+
+EXAMPLES = r"""
+- name: Run redis-server under supervisor
+  hakit.redis.supervisor_program:
+    name: redis-server
+    content: "{{ lookup('ansible.builtin.template', 'program.conf.j2') }}"
+  register: prog
+
+- name: Apply the new definition, one host at a time
+  ansible.builtin.command: supervisorctl update redis-server
+  when: prog.needs_update
+  throttle: 1
+  changed_when: true
+"""
+
+RETURN = r"""
+needs_update:
+  description: The file is new, changed or removed, or supervisord does not know the program yet.
+  returned: always
+  type: bool
+started:
+  description: The program was not running and was started.
+  returned: always
+  type: bool
+status:
+  description: The line C(supervisorctl status NAME) printed (empty when not asked).
+  returned: always
+  type: str
+"""
+
+import os
+import tempfile
+from typing import Any
+
+from ansible.module_utils.basic import AnsibleModule
+
+RUNNING = ("RUNNING", "STARTING")
+
+
+def read(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def write(path: str, content: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=f".{os.path.basename(path)}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(content)
+    os.chmod(tmp, 0o644)
+    os.rename(tmp, path)
+
+
+def supervisorctl(module: AnsibleModule, *args: str) -> tuple[int, str]:
+    rc, out, err = module.run_command(["supervisorctl", "-c", module.params["config_path"], *args])
+    return rc, (out or err).strip()
+
+
+def sync_file(module: AnsibleModule, path: str) -> tuple[bool, dict[str, str] | None]:
+    """Bring the program file to the wanted state; (changed, diff)."""
+    before = read(path)
+    if module.params["state"] == "absent":
+        if before is None:
+            return False, None
+        if not module.check_mode:
+            os.unlink(path)
+        return True, {"before_header": path, "after_header": path, "before": before, "after": ""}
+    content = module.params["content"]
+    if before == content:
+        return False, None
+    if not module.check_mode:
+        write(path, content)
+    return True, {"before_header": path, "after_header": path, "before": before or "", "after": content}
+
+
+def ensure_running(module: AnsibleModule) -> dict[str, Any]:
+    """Status, then start when stopped; rc 4 = supervisord does not know the program (needs update)."""
+    name = module.params["name"]
+    rc, status = supervisorctl(module, "status", name)
+    if rc == 4 or "no such process" in status.lower():
+        return {"needs_update": True, "started": False, "status": status}
+    if rc not in (0, 3):
+        module.fail_json(msg=f"supervisorctl status {name} failed (rc {rc}): {status}. Is supervisord running?")
+    if any(word in status for word in RUNNING):
+        return {"needs_update": False, "started": False, "status": status}
+    if not module.check_mode:
+        rc, out = supervisorctl(module, "start", name)
+        if rc != 0 and "already started" not in out:
+            module.fail_json(msg=f"supervisorctl start {name} failed (rc {rc}): {out}", status=status)
+    return {"needs_update": False, "started": True, "status": status}
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec={
+            "name": {"type": "str", "required": True},
+            "content": {"type": "str"},
+            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+            "conf_dir": {"type": "path", "default": "/etc/supervisor/conf.d"},
+            "config_path": {"type": "path", "default": "/etc/supervisor/supervisord.conf"},
+        },
+        required_if=[("state", "present", ["content"])],
+        supports_check_mode=True,
+    )
+    path = os.path.join(module.params["conf_dir"], f"{module.params['name']}.conf")
+    try:
+        file_changed, diff = sync_file(module, path)
+    except OSError as exc:
+        module.fail_json(msg=f"Could not write {path}: {exc}")
+    result: dict[str, Any] = {"needs_update": file_changed, "started": False, "status": ""}
+    if not file_changed and module.params["state"] == "present":
+        result.update(ensure_running(module))
+    result["changed"] = file_changed or result["started"]
+    if module._diff and diff:
+        result["diff"] = diff
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""redis_config: file lines and running values reconciled in one run; restarts only when Redis says so."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.hakit.redis.plugins.modules import redis_config
+
+PASSWORD = "pw#1"
+
+
+class FakeRedis:
+    """The running server: CONFIG GET/SET on a dict, the replication role, and the commands seen."""
+
+    def __init__(self, config: dict[str, str], role: str = "master", immutable: tuple[str, ...] = ()) -> None:
+        self.config = config
+        self.role = role
+        self.immutable = immutable
+        self.commands: list[tuple[str, ...]] = []
+
+    def ping(self) -> bool:
+        return True
+
+    def config_get(self, key: str) -> dict[str, str]:
+        return {key: self.config[key]} if key in self.config else {}
+
+    def config_set(self, key: str, value: str) -> None:
+        if key in self.immutable:
+            raise Exception(
+                f"ERR CONFIG SET failed (possibly related to argument '{key}') - can't set immutable config"
+            )
+        self.commands.append(("CONFIG SET", key, value))
+        self.config[key] = value
+
+    def info(self, section: str) -> dict[str, Any]:
+        if self.role == "slave":
+            return {"role": "slave", "master_host": "10.0.0.11", "master_port": 6379}
+        return {"role": "master"}
+
+    def execute_command(self, *args: str) -> None:
+        self.commands.append(args)
+
+
+class Failing:
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+
+    def ping(self) -> bool:
+        raise self.exc
+
+
+def run(capsys, monkeypatch, server: FakeRedis | None, path: Path, check: bool = False, **args: Any) -> dict[str, Any]:
+    def connect(host: str, port: int, password: str | None, timeout: float) -> Any:
+        # redis-py connects lazily: the first command (ping) raises.
+        if server is None:
+            return Failing(ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused."))
+        if password != PASSWORD:
+            return Failing(Exception("WRONGPASS invalid username-password pair"))
+        return server
+
+    monkeypatch.setattr(redis_config, "connect", connect)
+    module_args = {"path": str(path), "password": PASSWORD, "_ansible_check_mode": check, **args}
+    with patch_module_args(module_args), pytest.raises(SystemExit):
+        redis_config.main()
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture
+def conf(tmp_path: Path) -> Path:
+    path = tmp_path / "redis.conf"
+    path.write_text(f'port 6379\nmaxmemory 0\nrequirepass "{PASSWORD}"\nlogfile /var/log/redis/a.log\n')
+    return path
+
+
+def test_in_sync_changes_nothing(capsys, monkeypatch, conf: Path) -> None:
+    server = FakeRedis({"maxmemory": "0", "port": "6379"})
+    got = run(capsys, monkeypatch, server, conf, settings={"maxmemory": "0", "port": 6379})
+    assert not got["changed"] and server.commands == []
+
+
+def test_a_runtime_setting_is_applied_live_and_in_the_file(capsys, monkeypatch, conf: Path) -> None:
+    server = FakeRedis({"maxmemory": "0"})
+    got = run(capsys, monkeypatch, server, conf, settings={"maxmemory": "256mb"})
+    assert got["changed_keys"] == ["maxmemory"] and not got["restart_required"]
+    assert ("CONFIG SET", "maxmemory", "256mb") in server.commands
+    assert "maxmemory 256mb" in conf.read_text()
+
+
+def test_a_setting_redis_cannot_change_live_asks_for_a_restart(capsys, monkeypatch, conf: Path) -> None:
+    server = FakeRedis({})
+    got = run(capsys, monkeypatch, server, conf, settings={"logfile": "/var/log/redis/b.log"})
+    assert got["restart_keys"] == ["logfile"] and got["restart_required"]
+
+
+def test_an_immutable_refusal_becomes_a_restart(capsys, monkeypatch, conf: Path) -> None:
+    server = FakeRedis({"maxmemory": "0"}, immutable=("maxmemory",))
+    got = run(capsys, monkeypatch, server, conf, settings={"maxmemory": "1gb"})
+    assert got["restart_keys"] == ["maxmemory"]
+
+
+def test_a_replica_is_pointed_at_the_live_master(capsys, monkeypatch, conf: Path) -> None:
+    server = FakeRedis({}, role="master")
+    got = run(capsys, monkeypatch, server, conf, settings={}, replicaof={"host": "10.0.0.12", "port": 6379})
+    assert got["replication_changed"] and ("REPLICAOF", "10.0.0.12", "6379") in server.commands
+
+
+def test_a_replica_of_the_right_master_is_left_alone(capsys, monkeypatch, conf: Path) -> None:
+    server = FakeRedis({}, role="slave")
+    got = run(capsys, monkeypatch, server, conf, settings={}, replicaof={"host": "10.0.0.11", "port": 6379})
+    assert not got["replication_changed"] and server.commands == []
+
+
+def test_server_down_compares_the_file_only(capsys, monkeypatch, conf: Path) -> None:
+    got = run(capsys, monkeypatch, None, conf, settings={"maxmemory": "1gb"})
+    assert got["changed_keys"] == ["maxmemory"] and not got["live"] and not got["restart_required"]
+
+
+def test_check_mode_writes_and_sets_nothing(capsys, monkeypatch, conf: Path) -> None:
+    before = conf.read_text()
+    server = FakeRedis({"maxmemory": "0"})
+    got = run(capsys, monkeypatch, server, conf, check=True, settings={"maxmemory": "1gb"})
+    assert got["changed"] and conf.read_text() == before and server.commands == []
+
+
+def test_check_mode_without_python3_redis_compares_the_file(capsys, monkeypatch, conf: Path) -> None:
+    monkeypatch.setattr(redis_config, "HAS_REDIS", False)
+    got = run(capsys, monkeypatch, FakeRedis({}), conf, check=True, settings={"maxmemory": "1gb"})
+    assert got["changed_keys"] == ["maxmemory"] and not got["live"]
+
+
+def test_without_python3_redis_a_real_run_says_what_is_missing(capsys, monkeypatch, conf: Path) -> None:
+    monkeypatch.setattr(redis_config, "HAS_REDIS", False)
+    got = run(capsys, monkeypatch, FakeRedis({}), conf, settings={})
+    assert got["failed"] and "redis" in got["msg"]
+
+
+def test_the_password_never_reaches_the_output(capsys, monkeypatch, conf: Path) -> None:
+    got = run(capsys, monkeypatch, FakeRedis({}), conf, settings={"requirepass": PASSWORD, "masterauth": PASSWORD})
+    assert PASSWORD not in json.dumps(got)

@@ -94,9 +94,9 @@ def inventory(
     return path
 
 
-def run_playbook(name: str, inv: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run_playbook(name: str, inv: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     res = subprocess.run(
-        [shutil.which("ansible-playbook") or "ansible-playbook", f"hakit.redis.{name}", "-i", str(inv)],
+        [shutil.which("ansible-playbook") or "ansible-playbook", f"hakit.redis.{name}", "-i", str(inv), *args],
         capture_output=True,
         text=True,
         env=env,
@@ -108,10 +108,13 @@ def run_playbook(name: str, inv: Path, env: dict[str, str]) -> subprocess.Comple
     return res
 
 
-def assert_untouched(res: subprocess.CompletedProcess[str], hosts: list[str]) -> None:
+def assert_untouched(res: subprocess.CompletedProcess[str], hosts: list[str], check_mode: bool = False) -> None:
+    """No package, no /etc/redis on any host; and changed=0 in the recap, except for a --check run,
+    whose 'changed' is what a real run would do."""
     recap = {m.group(1): int(m.group(2)) for m in RECAP.finditer(res.stdout)}
     assert recap, "no PLAY RECAP in the output"
-    assert all(changed == 0 for changed in recap.values()), f"a host was changed: {recap}"
+    if not check_mode:
+        assert all(changed == 0 for changed in recap.values()), f"a host was changed: {recap}"
     for node in hosts:
         if docker("inspect", container(node), check=False).returncode != 0:
             continue  # a host the test made unreachable on purpose
@@ -193,3 +196,15 @@ def test_unreachable_host_stops_the_run_before_any_change(nodes, ansible_env, tm
     assert "Unreachable or unusable: node2" in out
     assert "Nothing was changed" in out
     assert_untouched(res, ["node1"])
+
+
+# A first --check --diff on fresh hosts is how an operator previews a rollout: it must report what
+# it would do (packages, files, programs) on every host and fail nowhere, and change nothing.
+def test_first_check_on_fresh_hosts_reports_and_changes_nothing(nodes, ansible_env, tmp_path):
+    inv = inventory(tmp_path, ["node1", "node2"], password=PASSWORD, sentinel_hosts=["node2"])
+    res = run_playbook("topology2", inv, ansible_env, "--check", "--diff")
+    assert res.returncode == 0, "a first --check on fresh hosts failed"
+    recap = {m.group(1): int(m.group(2)) for m in RECAP.finditer(res.stdout)}
+    assert recap.get("node1", 0) > 0 and recap.get("node2", 0) > 0, f"--check reported nothing to do: {recap}"
+    assert "would install: " in res.stdout
+    assert_untouched(res, ["node1", "node2"], check_mode=True)

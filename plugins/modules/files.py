@@ -193,15 +193,17 @@ def apply_entry(module: AnsibleModule, entry: dict[str, Any]) -> tuple[bool, dic
         if not module.check_mode:
             os.unlink(path)
         return True, None
+    unknown_owner = False
     try:
         uid, gid = ids(entry)
     except FilesError:
-        # In check mode on a fresh host the daemon's user comes with a package not installed yet.
-        if module.check_mode:
-            return True, None
-        raise
+        # In check mode on a fresh host the daemon's user comes with a package not installed yet:
+        # the owner would change, and the content is compared as usual.
+        if not module.check_mode:
+            raise
+        uid, gid, unknown_owner = -1, -1, True
     if state == "directory":
-        if os.path.isdir(path) and not attrs_differ(path, entry, uid, gid):
+        if os.path.isdir(path) and not unknown_owner and not attrs_differ(path, entry, uid, gid):
             return False, None
         if not module.check_mode:
             os.makedirs(path, exist_ok=True)
@@ -212,7 +214,7 @@ def apply_entry(module: AnsibleModule, entry: dict[str, Any]) -> tuple[bool, dic
     before = read(path)
     keep = before is not None and entry.get("unless_contains") and entry["unless_contains"] in before
     if before == entry["content"] or keep:
-        if not attrs_differ(path, entry, uid, gid):
+        if not unknown_owner and not attrs_differ(path, entry, uid, gid):
             return False, None
         if not module.check_mode:
             set_attrs(path, entry, uid, gid)

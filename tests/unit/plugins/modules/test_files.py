@@ -90,3 +90,10 @@ def test_absent_removes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     path.write_text("x")
     got = run(capsys, files=[{"path": str(path), "state": "absent"}])
     assert got["changed_paths"] == [str(path)] and not path.exists()
+
+
+def test_check_mode_with_a_user_not_created_yet_reports_the_write(tmp_path: Path, capsys) -> None:
+    got = run(
+        capsys, check=True, secret_files=[{"path": str(tmp_path / "r.conf"), "content": "x", "owner": "no-such-hakit"}]
+    )
+    assert got["written_paths"] == [str(tmp_path / "r.conf")] and not (tmp_path / "r.conf").exists()

@@ -1,14 +1,48 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, hakit.redis contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Per-host rules the roles share: the address a host announces, the service manager it uses."""
+"""Per-host rules the roles share: IPv4 addresses, the address a host announces, the interface and
+subnet of an address, the service manager a host uses."""
 
 from __future__ import annotations
 
-import re
+import ipaddress
 from typing import Any
 
-_IPV4 = re.compile(r"^(\d{1,3}\.){3}\d{1,3}$")
+
+def is_ipv4(value: Any) -> bool:
+    """The IPv4 rule of the collection: a dotted quad that is a valid address (no ranges, no names)."""
+    try:
+        ipaddress.IPv4Address(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def announce_fallback(ansible_host: Any, default_ipv4: Any, last: str | None = None) -> str | None:
+    """The announce rule without an explicit setting: ansible_host when it is an IPv4 address, else
+    the default IPv4 address from facts, else `last`."""
+    if ansible_host and is_ipv4(ansible_host):
+        return str(ansible_host)
+    address = default_ipv4.get("address") if isinstance(default_ipv4, dict) else None
+    return address or last
+
+
+def same_subnet(address: str, other: str, prefix: Any) -> bool:
+    """Whether two IPv4 addresses lie in one /prefix network (the VIP and its interface's address)."""
+    net = ipaddress.IPv4Network(f"{other}/{int(prefix)}", strict=False)
+    return ipaddress.IPv4Address(address) in net
+
+
+def interface_of(facts: dict[str, Any], address: str) -> str:
+    """The interface holding `address` (primary or secondary IPv4), '' when none does."""
+    for name in facts.get("interfaces", []) or []:
+        iface = facts.get(name.replace("-", "_")) or {}
+        ipv4 = iface.get("ipv4") or {}
+        addresses = [ipv4.get("address")] + [a.get("address") for a in iface.get("ipv4_secondaries") or []]
+        if address in addresses:
+            return name
+    return ""
 
 
 def _lookup(hv: Any, key: str) -> Any:
@@ -25,11 +59,7 @@ def announce_ip(hv: Any, keys: tuple[str, ...] = ("__redis_announce", "redis_ann
         value = _lookup(hv, key)
         if value:
             return str(value)
-    host = _lookup(hv, "ansible_host")
-    if host and _IPV4.match(str(host)):
-        return str(host)
-    facts = _lookup(hv, "ansible_default_ipv4") or {}
-    return facts.get("address") if isinstance(facts, dict) else None
+    return announce_fallback(_lookup(hv, "ansible_host"), _lookup(hv, "ansible_default_ipv4"))
 
 
 def announce_map(hosts: list[str], hostvars: Any, keys: list[str] | None = None) -> dict[str, str | None]:
@@ -50,5 +80,8 @@ class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
             "announce_map": announce_map,
+            "announce_fallback": announce_fallback,
+            "interface_of": interface_of,
+            "same_subnet": same_subnet,
             "service_manager": service_manager,
         }

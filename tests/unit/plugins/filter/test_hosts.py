@@ -42,3 +42,41 @@ def test_announce_map_keys_pick_the_sentinel_setting_first() -> None:
 )
 def test_service_manager_rule(setting: str, fact: str | None, want: str) -> None:
     assert service_manager(setting, fact) == want
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("10.0.0.1", True),
+        ("172.28.10.100", True),
+        ("10.0.0", False),
+        ("999.1.1.1", False),
+        ("node1", False),
+        ("", False),
+    ],
+)
+def test_ipv4_rule(value: str, ok: bool) -> None:
+    from ansible_collections.hakit.redis.plugins.filter.hosts import is_ipv4
+
+    assert is_ipv4(value) is ok
+
+
+def test_announce_fallback_ends_at_the_given_last_resort() -> None:
+    from ansible_collections.hakit.redis.plugins.filter.hosts import announce_fallback
+
+    assert announce_fallback("node1", {}, "127.0.0.1") == "127.0.0.1"
+    assert announce_fallback("", {"address": "10.0.0.7"}) == "10.0.0.7"
+
+
+def test_same_subnet_and_interface_of() -> None:
+    from ansible_collections.hakit.redis.plugins.filter.hosts import interface_of, same_subnet
+
+    assert same_subnet("172.28.10.100", "172.28.10.11", 24)
+    assert not same_subnet("172.28.11.100", "172.28.10.11", 24)
+    facts = {
+        "interfaces": ["lo", "eth-0"],
+        "lo": {"ipv4": {"address": "127.0.0.1"}},
+        "eth_0": {"ipv4": {"address": "10.0.0.11"}, "ipv4_secondaries": [{"address": "10.0.0.100"}]},
+    }
+    assert interface_of(facts, "10.0.0.100") == "eth-0"
+    assert interface_of(facts, "10.0.0.99") == ""

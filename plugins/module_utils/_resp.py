@@ -43,7 +43,7 @@ def _read_reply(stream: Any) -> Any:
         return data[:-2].decode(errors="replace")
     if kind == b"*":
         size = int(body)
-        return None if size < 0 else [_read_reply(stream) for _ in range(size)]
+        return None if size < 0 else [_read_reply(stream) for _index in range(size)]
     raise ConnectionError(f"unexpected reply {line[:20]!r}")
 
 
@@ -66,4 +66,4 @@ def query(
                 # A server without a password refuses AUTH but answers everything else: as redis-cli.
                 if "without any password" not in str(exc):
                     raise
-        return [_read_reply(stream) for _ in commands]
+        return [_read_reply(stream) for _command in commands]

@@ -24,7 +24,7 @@ options:
     type: list
     elements: dict
     default: []
-    suboptions:
+    suboptions: &entry
       path:
         description: Absolute path.
         type: path
@@ -49,8 +49,9 @@ options:
       unless_contains:
         description:
           - Write O(files[].content) only when the existing file does not contain this text; otherwise keep the
-            content and enforce owner, group and mode alone. For files a daemon rewrites itself (C(redis.conf),
-            C(sentinel.conf)): the first version comes from the role, later ones from the daemon.
+            content and enforce owner, group and mode alone.
+          - Meant for files a daemon rewrites itself (C(redis.conf), C(sentinel.conf)), whose first version comes
+            from the role and later ones from the daemon.
           - A replaced file is kept beside it as C(<path>.<timestamp>~).
         type: str
       validate:
@@ -62,6 +63,7 @@ options:
     type: list
     elements: dict
     default: []
+    suboptions: *entry
 attributes:
   check_mode:
     support: full

@@ -86,7 +86,10 @@ master:
   contains:
     host: {description: Inventory name., type: str, returned: success}
     ip: {description: Announced address., type: str, returned: success}
-    port: {description: Port (as the Sentinels name it, else O(redis_port)), type: int, returned: success}
+    port:
+      description: Port, as the Sentinels name it, else O(redis_port).
+      type: int
+      returned: success
     source:
       description: V(sentinel), V(replication) or V(initial), the rule that decided.
       type: str

@@ -11,9 +11,9 @@ version_added: 0.2.0
 description:
   - Writes the program's file in supervisord's include directory when it differs, and otherwise makes sure the
     program runs (C(supervisorctl status), and C(start) when it is neither RUNNING nor STARTING).
-  - A new or changed definition is not applied here: RV(needs_update) tells the caller to run
-    C(supervisorctl update NAME), which restarts the daemon, one host at a time (the supervisor role's
-    C(tasks_from=program) does that with C(throttle=1)).
+  - A new or changed definition is not applied here. RV(needs_update) tells the caller to run
+    C(supervisorctl update NAME), which restarts the daemon, one host at a time; the supervisor role's
+    C(tasks_from=program) does that with C(throttle=1).
   - Used by the supervisor role for redis-server, redis-sentinel and keepalived; one module run per program on
     a re-run, where a template, a status and a start task took three to four.
 author: hakit.redis contributors (@hakit)

@@ -1,21 +1,28 @@
 """make bench: converge/re-run times and failover figures of topology 4 (issue 7).
 
 Builds the chaos lab (tests/chaos/chaoslab.py: network hakit-chaos, 172.28.8.0/24) from nothing,
-measures, writes bench/results/<date>.json and .md, prints the table and removes the lab.
-BENCH_RUNS (default 3) repeats every fault; HAKIT_CHAOS_DOWN_AFTER_MS sets down-after-milliseconds.
+measures, writes bench/results/<date>.json and .md (plus the converge and re-run logs, with their
+per-task profiles), prints the table and removes the lab. Environment (bench/run.sh lists it too):
+BENCH_RUNS (default 3) repeats every fault; BENCH_RERUNS (default 3) the idempotent re-run;
+BENCH_PARTS (default all) picks converge,kill,node-loss,partition; HAKIT_CHAOS_DOWN_AFTER_MS sets
+down-after-milliseconds.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+import yaml
 
 HERE = Path(__file__).resolve().parent
 # The chaos lab, and tests/hakit_collection.py that it imports (pytest finds it through tests/conftest.py).
@@ -26,12 +33,88 @@ from chaoslab import (
     MIN_REPLICAS_MAX_LAG,
     PROGRAMS,
     Lab,
+    PlayResult,
     Writer,
     log,
     wait_for,
 )
 
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+RERUNS = int(os.environ.get("BENCH_RERUNS", "3"))
+PARTS = ("converge", "kill", "node-loss", "partition")
+CALLBACK_DIR = HERE / "callback_plugins"
+CALLBACKS = ("ansible.posix.profile_tasks", "hakit_module_calls")
+
+
+def parse_parts(value: str) -> list[str]:
+    """BENCH_PARTS: comma-separated names from PARTS, or "all" (also when empty)."""
+    names = [p.strip() for p in value.split(",") if p.strip()]
+    if not names or names == ["all"]:
+        return list(PARTS)
+    unknown = sorted(set(names) - set(PARTS))
+    if unknown:
+        raise SystemExit(f"BENCH_PARTS: unknown part(s) {', '.join(unknown)}; choose from all, {', '.join(PARTS)}")
+    return [p for p in PARTS if p in names]
+
+
+def bench_env(env: dict[str, str], calls_file: Path | None) -> dict[str, str]:
+    """The playbook environment plus the bench's callbacks: profile_tasks (per-task times in the log,
+    every task in its summary) and hakit_module_calls (module runs per host into calls_file)."""
+    env = dict(env)
+    enabled = [c.strip() for c in env.get("ANSIBLE_CALLBACKS_ENABLED", "").split(",") if c.strip()]
+    env["ANSIBLE_CALLBACKS_ENABLED"] = ",".join(dict.fromkeys([*enabled, *CALLBACKS]))
+    paths = [p for p in env.get("ANSIBLE_CALLBACK_PLUGINS", "").split(os.pathsep) if p]
+    env["ANSIBLE_CALLBACK_PLUGINS"] = os.pathsep.join([*paths, str(CALLBACK_DIR)])
+    env["PROFILE_TASKS_TASK_OUTPUT_LIMIT"] = "all"
+    if calls_file is not None:
+        env["HAKIT_BENCH_MODULE_CALLS"] = str(calls_file)
+    return env
+
+
+class BenchLab(Lab):
+    """The chaos lab whose playbook runs carry the bench's callbacks (the chaos suite's do not)."""
+
+    calls_file: Path | None = None  # set before each measured run; not a dataclass field
+
+    def env(self) -> dict[str, str]:
+        return bench_env(super().env(), self.calls_file)
+
+    def timed_playbook(self, calls_file: Path) -> tuple[PlayResult, dict[str, object]]:
+        """One topology-4 run; its module-call counts ({} when the callback wrote none)."""
+        calls_file.unlink(missing_ok=True)
+        self.calls_file = calls_file
+        try:
+            res = self.playbook()
+        finally:
+            self.calls_file = None
+        calls = json.loads(calls_file.read_text()) if calls_file.exists() else {}
+        return res, calls
+
+
+def ansible_facts(env: dict[str, str]) -> dict[str, object]:
+    """ansible-core version and effective pipelining (ansible-config, same env as the playbooks)."""
+    out: dict[str, object] = {"ansible_core": importlib.metadata.version("ansible-core")}
+    try:
+        res = subprocess.run(["ansible-config", "dump", "--format", "json"], capture_output=True, text=True,
+                             env=env, timeout=120, check=True)  # fmt: skip
+        pipe = next(o for o in json.loads(res.stdout) if o.get("name") == "ANSIBLE_PIPELINING")
+        out["pipelining"] = {"value": pipe.get("value"), "origin": pipe.get("origin")}
+    except (subprocess.SubprocessError, OSError, ValueError, StopIteration) as exc:
+        out["pipelining"] = {"value": None, "origin": f"ansible-config failed: {exc}"[:300]}
+    return out
+
+
+def connection_facts(inventory: Path, env: dict[str, str]) -> dict[str, object]:
+    """The lab inventory's connection plugin and whether that plugin pipelines at all."""
+    inv = yaml.safe_load(inventory.read_text())
+    conn = str(inv["all"]["vars"].get("ansible_connection", "ssh"))
+    probe = (
+        "import sys\nfrom ansible.plugins.loader import connection_loader, init_plugin_loader\n"
+        "init_plugin_loader()\nprint(connection_loader.get(sys.argv[1], class_only=True).has_pipelining)"
+    )
+    res = subprocess.run([sys.executable, "-c", probe, conn], capture_output=True, text=True, env=env, timeout=120)
+    has = {"True": True, "False": False}.get(res.stdout.strip())
+    return {"connection": conn, "connection_has_pipelining": has}
 
 
 class Figures:
@@ -41,6 +124,8 @@ class Figures:
 
     def add(self, name: str, value: float | None, unit: str = "s", note: str = "") -> None:
         row = self.rows.setdefault(name, {"values": [], "unit": unit, "note": note})
+        if note:
+            row["note"] = note  # a later value may refine it (the re-runs' changed counts)
         row["values"].append(None if value is None else round(value, 2))  # type: ignore[union-attr]
         log(f"  {name}: {value} {unit}")
         if self.on_change:
@@ -49,7 +134,7 @@ class Figures:
     def table(self) -> str:
         lines = [
             f"down-after-milliseconds = {DOWN_AFTER_MS} ms, min-replicas-max-lag = {MIN_REPLICAS_MAX_LAG} s, "
-            f"runs per fault = {RUNS}",
+            f"runs per fault = {RUNS}, idempotent re-runs = {RERUNS}",
             "",
             "| figure | min | median | max | n | unit | down-after | note |",
             "|---|---:|---:|---:|---:|---|---:|---|",
@@ -180,50 +265,119 @@ def partition(lab: Lab, figs: Figures) -> None:
                  len(lab.missing(stale, str(new))), unit="writes", note="reported, not asserted")  # fmt: skip
 
 
+def fail(meta: dict[str, object], what: str) -> None:
+    log(f"FAILED: {what}")
+    meta.setdefault("failures", []).append(what[:500])  # type: ignore[union-attr]
+
+
+def add_calls(figs: Figures, when: str, calls: dict[str, object]) -> None:
+    """One row per host and one for the busiest host, from hakit_module_calls' counts."""
+    per_host: dict[str, int] = calls.get("per_host") or {}  # type: ignore[assignment]
+    note = "task results run on the host (each loop item and retry; bench/callback_plugins)"
+    for host, n in sorted(per_host.items()):
+        figs.add(f"remote module calls per host on {when}: {host}", n, unit="calls", note=note)
+    figs.add(f"remote module calls per host on {when}: max", max(per_host.values(), default=None), unit="calls",
+             note="the busiest host" if per_host else "the callback wrote no counts")  # fmt: skip
+
+
+def converge(lab: BenchLab, figs: Figures, meta: dict[str, object], logs: Path, reruns: int) -> None:
+    """The first converge once, then `reruns` idempotent re-runs; logs (with profiles) kept beside the results."""
+    calls_meta: dict[str, object] = {}
+    meta["module_calls"] = calls_meta
+    res, calls = lab.timed_playbook(lab.workdir / "calls-converge.json")
+    Path(f"{logs}-converge.log").write_text(res.output)
+    calls_meta["converge"] = calls
+    if res.rc != 0:
+        print(res.output[-4000:], flush=True)
+    assert res.rc == 0, f"first converge: ansible-playbook rc={res.rc} (see {Path(logs).name}-converge.log)"
+    figs.add("first converge of topology 4 on bare containers", res.seconds,
+             note=f"ansible-playbook wall time; changed={res.total_changed}")  # fmt: skip
+    add_calls(figs, "the first converge", calls)
+    if not reruns:
+        return
+    lab.wait_invariant()
+    changed: list[str] = []
+    for n in range(1, reruns + 1):
+        res, calls = lab.timed_playbook(lab.workdir / f"calls-rerun-{n}.json")
+        Path(f"{logs}-rerun-{n}.log").write_text(res.output)
+        calls_meta[f"rerun-{n}"] = calls
+        changed.append(str(res.total_changed) if res.rc == 0 else f"rc={res.rc}")
+        if res.rc != 0:
+            fail(meta, f"idempotent re-run {n}: ansible-playbook rc={res.rc} (see {Path(logs).name}-rerun-{n}.log)")
+        if res.total_changed:
+            fail(meta, f"idempotent re-run {n}: changed={res.total_changed}: " + "; ".join(res.changed_tasks()))
+        figs.add("idempotent re-run", res.seconds if res.rc == 0 else None,
+                 note=f"ansible-playbook wall time; changed={', '.join(changed)} (must be 0)")  # fmt: skip
+        figs.add("idempotent re-run: tasks changed", res.total_changed, unit="tasks", note="must be 0")
+        add_calls(figs, "a re-run", calls)
+
+
 def main() -> int:
+    parts = parse_parts(os.environ.get("BENCH_PARTS", "all"))
+    reruns = RERUNS if "converge" in parts else 0
+    if reruns < 0 or RUNS < 1:
+        raise SystemExit("BENCH_RUNS must be >= 1 and BENCH_RERUNS >= 0")
     stamp = time.strftime("%Y-%m-%d-%H%M")
     out_dir = HERE / "results"
     out_dir.mkdir(exist_ok=True)
     figs = Figures()
-    meta = {
+    meta: dict[str, object] = {
         "date": stamp,
+        "parts": parts,
         "runs": RUNS,
+        "reruns": reruns,
         "down_after_ms": DOWN_AFTER_MS,
         "min_replicas_max_lag_s": MIN_REPLICAS_MAX_LAG,
         "cpus": os.cpu_count(),
         "loadavg_start": os.getloadavg(),
         "host": platform.platform(),
         "shape": "topology 4: node1+node2 redis+sentinel, node3 sentinel-only, VIP (containers)",
+        "callbacks": list(CALLBACKS),
+        "logs": [],
     }
 
+    def header() -> str:
+        pipe = meta.get("pipelining") or {}
+        load = "/".join(f"{x:.2f}" for x in meta["loadavg_start"])  # type: ignore[attr-defined]
+        return (
+            f"ansible-core {meta.get('ansible_core', '?')}, pipelining {pipe.get('value')} "  # type: ignore[union-attr]
+            f"(from {pipe.get('origin')}), connection {meta.get('connection', '?')} "  # type: ignore[union-attr]
+            f"(plugin pipelines: {meta.get('connection_has_pipelining', '?')}), {meta['cpus']} cpus, "
+            f"load average at start {load}, parts: {','.join(parts)}\n\n"
+        )
+
     def write(final: bool = False) -> str:
+        meta["result"] = "failed" if meta.get("failures") else ("ok" if final else "partial")
         md = f"# hakit.redis bench {stamp}{'' if final else ' (partial: still running or interrupted)'}\n\n"
-        md += figs.table()
+        md += header() + figs.table()
         if meta.get("failures"):
-            md += "\nFailures:\n" + "".join(f"- {f}\n" for f in meta["failures"])  # type: ignore[union-attr]
+            md += "\nFailures:\n" + "".join(f"- {f}\n" for f in meta["failures"])  # type: ignore[attr-defined]
         (out_dir / f"{stamp}.json").write_text(json.dumps({"meta": meta, "figures": figs.rows}, indent=2) + "\n")
         (out_dir / f"{stamp}.md").write_text(md)
         return md
 
     figs.on_change = write
+    faults = {"kill": kill_to_restart, "node-loss": node_loss, "partition": partition}
     with tempfile.TemporaryDirectory(prefix="hakit-bench-") as tmp:
-        lab = Lab(Path(tmp))
+        lab = BenchLab(Path(tmp))
         try:
             lab.create()
-            res = lab.playbook()
-            (out_dir / f"{stamp}-converge.log.tmp").write_text(res.output)
-            assert res.rc == 0, res.output[-4000:]
-            figs.add("first converge of topology 4 on bare containers", res.seconds, note="ansible-playbook wall time")
-            lab.wait_invariant()
-            res = lab.playbook()
-            assert res.rc == 0, res.output[-4000:]
-            figs.add("idempotent re-run", res.seconds, note=f"changed={res.total_changed}")
-            for step in (kill_to_restart, node_loss, partition):
+            meta.update(ansible_facts(lab.env()))
+            meta.update(connection_facts(lab.write_inventory(), lab.env()))
+            meta["logs"] = [f"{stamp}-converge.log", *(f"{stamp}-rerun-{n}.log" for n in range(1, reruns + 1))]
+            write()
+            try:
+                converge(lab, figs, meta, out_dir / stamp, reruns)
+            except AssertionError as exc:
+                fail(meta, f"converge: {exc}")
+                parts = [p for p in parts if p == "converge"]  # no lab to break
+            for part in parts:
+                if part not in faults:
+                    continue
                 try:
-                    step(lab, figs)
+                    faults[part](lab, figs)
                 except AssertionError as exc:
-                    log(f"{step.__name__} FAILED: {exc}")
-                    meta.setdefault("failures", []).append(f"{step.__name__}: {str(exc)[:500]}")  # type: ignore[union-attr]
+                    fail(meta, f"{part}: {exc}")
                     lab.repair()
         finally:
             meta["loadavg_end"] = os.getloadavg()

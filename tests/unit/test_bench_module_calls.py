@@ -119,3 +119,15 @@ def test_without_the_env_var_nothing_is_written(cb: ModuleType, monkeypatch: pyt
     c.v2_runner_on_ok(_result("node1", "ansible.builtin.command", {"rc": 0}))
     c.v2_playbook_on_stats(None)  # no file, no error
 
+
+def test_bench_parts_and_env() -> None:
+    bench = _load("hakit_bench_parts", REPO / "bench" / "bench.py")
+    assert bench.parse_parts("") == list(bench.PARTS)
+    assert bench.parse_parts("all") == list(bench.PARTS)
+    assert bench.parse_parts("partition, converge") == ["converge", "partition"]
+    with pytest.raises(SystemExit, match="nodeloss"):
+        bench.parse_parts("converge,nodeloss")
+    env = bench.bench_env({"ANSIBLE_CALLBACKS_ENABLED": "timer"}, Path("/tmp/x.json"))
+    assert env["ANSIBLE_CALLBACKS_ENABLED"] == "timer,ansible.posix.profile_tasks,hakit_module_calls"
+    assert env["ANSIBLE_CALLBACK_PLUGINS"].endswith("bench/callback_plugins")
+    assert env["HAKIT_BENCH_MODULE_CALLS"] == "/tmp/x.json"

@@ -57,6 +57,13 @@ options:
       validate:
         description: Command run on the new content before it replaces the file; V(%s) stands for its path.
         type: str
+  system_users:
+    description:
+      - System users the files belong to, created first when missing (no home, no login shell), such as the
+        unprivileged user a check script runs as. A user that exists is left as it is.
+    type: list
+    elements: str
+    default: []
   secret_files:
     description:
       - Like O(files) (same keys), for files that hold secrets. Their contents are never logged or shown in a diff.
@@ -99,6 +106,11 @@ changed_paths:
   elements: str
 written_paths:
   description: The subset of RV(changed_paths) whose content was (or would be) written.
+  returned: always
+  type: list
+  elements: str
+created_users:
+  description: The O(system_users) that did not exist and were (or would be) created.
   returned: always
   type: list
   elements: str
@@ -226,10 +238,36 @@ def apply_entry(module: AnsibleModule, entry: dict[str, Any]) -> tuple[bool, dic
     return True, {"before_header": path, "after_header": path, "before": before or "", "after": entry["content"]}
 
 
+def ensure_users(module: AnsibleModule, names: list[str]) -> list[str]:
+    """Create the missing system users; their names (also in check mode, where nothing is created)."""
+    created = []
+    for name in names:
+        try:
+            pwd.getpwnam(name)
+            continue
+        except KeyError:
+            created.append(name)
+        if not module.check_mode:
+            cmd = [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--home-dir",
+                "/nonexistent",
+                "--shell",
+                "/usr/sbin/nologin",
+            ]
+            rc, out, err = module.run_command([*cmd, name])
+            if rc != 0:
+                module.fail_json(msg=f"Could not create the system user {name}: {(err or out).strip()}")
+    return created
+
+
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
             "files": {"type": "list", "elements": "dict", "options": ENTRY, "default": []},
+            "system_users": {"type": "list", "elements": "str", "default": []},
             # Only the contents are secret: paths and owners stay readable in results and errors.
             "secret_files": {
                 "type": "list",
@@ -241,6 +279,7 @@ def main() -> None:
         },
         supports_check_mode=True,
     )
+    users = ensure_users(module, module.params["system_users"])
     changed: list[str] = []
     written: list[str] = []
     diffs: list[dict[str, str]] = []
@@ -259,7 +298,12 @@ def main() -> None:
                 written.append(entry["path"])
                 if not secret:
                     diffs.append(diff)
-    result: dict[str, Any] = {"changed": bool(changed), "changed_paths": changed, "written_paths": written}
+    result: dict[str, Any] = {
+        "changed": bool(changed or users),
+        "changed_paths": changed,
+        "written_paths": written,
+        "created_users": users,
+    }
     if module._diff and diffs:
         result["diff"] = diffs
     module.exit_json(**result)

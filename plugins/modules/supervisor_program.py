@@ -38,6 +38,13 @@ options:
     description: supervisord's main configuration file, given to C(supervisorctl -c).
     type: path
     default: /etc/supervisor/supervisord.conf
+  service:
+    description:
+      - The distro service that runs supervisord. When C(supervisorctl) cannot reach supervisord, the module
+        starts it (C(service NAME start): the systemd unit or the init script) and waits up to 30 seconds
+        for it to answer, so a re-run repairs a stopped supervisord without a task of its own.
+    type: str
+    default: supervisor
 attributes:
   check_mode:
     support: full
@@ -78,6 +85,7 @@ status:
 
 import os
 import tempfile
+import time
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
@@ -123,16 +131,41 @@ def sync_file(module: AnsibleModule, path: str) -> tuple[bool, dict[str, str] | 
     return True, {"before_header": path, "after_header": path, "before": before or "", "after": content}
 
 
+def unreachable(rc: int, status: str) -> bool:
+    """supervisorctl's answer when supervisord itself is down: no socket file, or the socket refuses."""
+    text = status.lower()
+    return rc != 0 and "no such process" not in text and ("no such file" in text or "refused" in text)
+
+
+def start_supervisord(module: AnsibleModule) -> tuple[int, str]:
+    """Start supervisord through its distro service; the program's status once it answers."""
+    rc, out, err = module.run_command(["service", module.params["service"], "start"])
+    if rc != 0:
+        service = module.params["service"]
+        module.fail_json(msg=f"supervisord is not running and `service {service} start` failed: {(err or out).strip()}")
+    for _attempt in range(60):
+        rc, status = supervisorctl(module, "status", module.params["name"])
+        if not unreachable(rc, status):
+            return rc, status
+        time.sleep(0.5)
+    module.fail_json(msg=f"supervisord started but did not answer within 30 s: {status}")
+    return rc, status
+
+
 def ensure_running(module: AnsibleModule) -> dict[str, Any]:
     """Status, then start when stopped; rc 4 = supervisord does not know the program (needs update)."""
     name = module.params["name"]
     rc, status = supervisorctl(module, "status", name)
+    supervisord_started = False
+    if unreachable(rc, status) and not module.check_mode:
+        rc, status = start_supervisord(module)
+        supervisord_started = True
     if rc == 4 or "no such process" in status.lower():
-        return {"needs_update": True, "started": False, "status": status}
+        return {"needs_update": True, "started": supervisord_started, "status": status}
     if rc not in (0, 3):
         module.fail_json(msg=f"supervisorctl status {name} failed (rc {rc}): {status}. Is supervisord running?")
     if any(word in status for word in RUNNING):
-        return {"needs_update": False, "started": False, "status": status}
+        return {"needs_update": False, "started": supervisord_started, "status": status}
     if not module.check_mode:
         rc, out = supervisorctl(module, "start", name)
         if rc != 0 and "already started" not in out:
@@ -148,6 +181,7 @@ def main() -> None:
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
             "conf_dir": {"type": "path", "default": "/etc/supervisor/conf.d"},
             "config_path": {"type": "path", "default": "/etc/supervisor/supervisord.conf"},
+            "service": {"type": "str", "default": "supervisor"},
         },
         required_if=[("state", "present", ["content"])],
         supports_check_mode=True,

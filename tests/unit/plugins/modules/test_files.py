@@ -97,3 +97,13 @@ def test_check_mode_with_a_user_not_created_yet_reports_the_write(tmp_path: Path
         capsys, check=True, secret_files=[{"path": str(tmp_path / "r.conf"), "content": "x", "owner": "no-such-hakit"}]
     )
     assert got["written_paths"] == [str(tmp_path / "r.conf")] and not (tmp_path / "r.conf").exists()
+
+
+def test_existing_system_users_are_left_alone(tmp_path: Path, capsys) -> None:
+    got = run(capsys, system_users=[ME], files=[entry(tmp_path / "a", "a")])
+    assert got["created_users"] == []
+
+
+def test_a_missing_system_user_is_reported_in_check_mode(tmp_path: Path, capsys) -> None:
+    got = run(capsys, check=True, system_users=["no-such-hakit-user"])
+    assert got["changed"] and got["created_users"] == ["no-such-hakit-user"]

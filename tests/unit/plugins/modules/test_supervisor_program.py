@@ -70,9 +70,9 @@ def test_check_mode_starts_nothing(tmp_path: Path, capsys, monkeypatch) -> None:
     assert got["changed"] and ctl.calls == ["status"]
 
 
-def test_supervisord_down_is_a_clear_error(tmp_path: Path, capsys, monkeypatch) -> None:
+def test_an_unknown_supervisorctl_error_is_a_clear_error(tmp_path: Path, capsys, monkeypatch) -> None:
     (tmp_path / "p.conf").write_text("x\n")
-    ctl = FakeCtl((2, "unix:///var/run/supervisor.sock no such file"))
+    ctl = FakeCtl((1, "Error: .ini file does not include supervisorctl section"))
     got = run(capsys, monkeypatch, ctl, name="p", content="x\n", conf_dir=str(tmp_path))
     assert got["failed"] and "Is supervisord running?" in got["msg"]
 
@@ -81,3 +81,20 @@ def test_absent_removes_the_file_and_asks_for_update(tmp_path: Path, capsys, mon
     (tmp_path / "p.conf").write_text("x\n")
     got = run(capsys, monkeypatch, FakeCtl((0, "")), name="p", state="absent", conf_dir=str(tmp_path))
     assert got["needs_update"] and not (tmp_path / "p.conf").exists()
+
+
+def test_a_stopped_supervisord_is_started_first(tmp_path: Path, capsys, monkeypatch) -> None:
+    (tmp_path / "p.conf").write_text("x\n")
+    replies = [(2, "unix:///var/run/supervisor.sock no such file"), (0, "p  RUNNING")]
+    ctl = FakeCtl((0, ""))
+    ctl.status = replies[0]
+
+    def fake(module: AnsibleModule, *args: str) -> tuple[int, str]:
+        ctl.calls.append(args[0])
+        return replies.pop(0) if args[0] == "status" else (0, "")
+
+    services: list[list[str]] = []
+    monkeypatch.setattr(AnsibleModule, "run_command", lambda self, cmd, **kw: (services.append(cmd), (0, "", ""))[1])
+    got = run(capsys, monkeypatch, fake, name="p", content="x\n", conf_dir=str(tmp_path))
+    assert services == [["service", "supervisor", "start"]]
+    assert got["changed"] and got["started"] and ctl.calls == ["status", "status"]

@@ -10,8 +10,8 @@ import time
 from typing import Any
 
 import redis
-from hakit_testinfra import wait_until
-from sentinel_cluster import NO_RETRY, REDIS_PORT, Cluster
+from hakit_testinfra import measure, wait_until
+from sentinel_cluster import NO_RETRY, REDIS_PORT, Cluster, fail_over_and_rerun
 
 
 def vip_holders(cluster: Cluster, vip: str) -> list[str]:
@@ -78,3 +78,28 @@ def observe(cluster: Cluster, seconds: float, check: Any) -> None:
     while time.monotonic() < end:
         check()
         time.sleep(0.5)
+
+
+def fail_over_with_vip(cluster: Cluster, vip: str, bound_s: float) -> None:
+    """The master's container stops: failover, writes through the VIP on the new master, re-run with
+    the old master left out, rejoin as a replica without taking the VIP, re-run; changed=0 throughout."""
+
+    def vip_follows(new: str) -> None:
+        measure(f"{cluster.scenario}.vip_write_ok_after_failover", write_through_vip_until_ok(cluster, vip))
+        wait_vip_on(cluster, vip, new)
+        assert vip_client(cluster, vip).set("hakit:molecule:after-failover", "1")
+
+    def vip_stays(new: str) -> None:
+        # the old master came back as a replica and did not take the VIP
+        wait_vip_on(cluster, vip, new)
+        assert_invariant(cluster, vip)
+
+    fail_over_and_rerun(
+        cluster,
+        "master_container_stop",
+        cluster.stop_container,
+        cluster.restore,
+        bound_s,
+        after_failover=vip_follows,
+        after_rejoin=vip_stays,
+    )

@@ -9,7 +9,6 @@ from __future__ import annotations
 from hakit_testinfra import measure, wait_until
 from sentinel_cluster import (  # noqa: F401  (fixture and shared checks collected from here)
     Cluster,
-    fail_over_and_rerun,
     test_ha_check_healthy,
     test_replication_link_up,
     test_sentinel_ckquorum,
@@ -19,12 +18,12 @@ from sentinel_cluster import (  # noqa: F401  (fixture and shared checks collect
 from vip_checks import (
     assert_invariant,
     cut,
+    fail_over_with_vip,
     heal,
     observe,
     vip_client,
     vip_holders,
     wait_vip_on,
-    write_through_vip_until_ok,
 )
 
 # ha_check runs on the Sentinel-only node.
@@ -129,22 +128,4 @@ def test_isolated_master_releases_the_vip(cluster: Cluster) -> None:
 
 
 def test_master_container_stop_moves_vip_and_reruns_are_clean(cluster: Cluster) -> None:
-    def vip_follows(new: str) -> None:
-        measure("topology4.vip_write_ok_after_failover", write_through_vip_until_ok(cluster, VIP))
-        wait_vip_on(cluster, VIP, new)
-        assert vip_client(cluster, VIP).set("hakit:molecule:after-failover", "1")
-
-    def vip_stays(new: str) -> None:
-        # the old master came back as a replica and did not take the VIP
-        wait_vip_on(cluster, VIP, new)
-        assert_invariant(cluster, VIP)
-
-    fail_over_and_rerun(
-        cluster,
-        "master_container_stop",
-        cluster.stop_container,
-        cluster.restore,
-        FAILOVER_BOUND_S,
-        after_failover=vip_follows,
-        after_rejoin=vip_stays,
-    )
+    fail_over_with_vip(cluster, VIP, FAILOVER_BOUND_S)

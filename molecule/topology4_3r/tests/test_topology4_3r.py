@@ -14,14 +14,13 @@ from hakit_testinfra import measure, wait_until
 from sentinel_cluster import (  # noqa: F401  (fixture and shared checks collected from here)
     SYSTEMD_UNITS,
     Cluster,
-    fail_over_and_rerun,
     test_ha_check_healthy,
     test_replication_link_up,
     test_sentinel_ckquorum,
     test_sentinels_agree_and_see_everything,
     test_write_on_master_read_on_every_replica,
 )
-from vip_checks import assert_invariant, vip_client, wait_vip_on, write_through_vip_until_ok
+from vip_checks import assert_invariant, fail_over_with_vip, vip_client, wait_vip_on
 
 testinfra_hosts = ["node3"]
 
@@ -110,23 +109,6 @@ def test_kill9_on_master_is_restarted_by_systemd(cluster: Cluster, unit: str) ->
 
 
 def test_master_node_stop_fails_over_and_rerun_changes_nothing(cluster: Cluster) -> None:
-    def vip_follows(new: str) -> None:
-        measure("topology4_3r.vip_write_ok_after_failover", write_through_vip_until_ok(cluster, VIP))
-        wait_vip_on(cluster, VIP, new)
-        assert vip_client(cluster, VIP).set("hakit:molecule:after-failover", "1")
-
-    def vip_stays(new: str) -> None:
-        wait_vip_on(cluster, VIP, new)
-        assert_invariant(cluster, VIP)
-
-    fail_over_and_rerun(
-        cluster,
-        "master_container_stop",
-        cluster.stop_container,
-        cluster.restore,
-        FAILOVER_BOUND_S,
-        after_failover=vip_follows,
-        after_rejoin=vip_stays,
-    )
+    fail_over_with_vip(cluster, VIP, FAILOVER_BOUND_S)
     wait_vip_on(cluster, VIP, cluster.master())
     assert_invariant(cluster, VIP)

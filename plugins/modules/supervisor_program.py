@@ -41,8 +41,8 @@ options:
   service:
     description:
       - The distro service that runs supervisord. When C(supervisorctl) cannot reach supervisord, the module
-        starts it (C(service NAME start): the systemd unit or the init script) and waits up to 30 seconds
-        for it to answer, so a re-run repairs a stopped supervisord without a task of its own.
+        starts it with C(service NAME start), which uses the systemd unit or the init script, and waits up to
+        30 seconds for it to answer. So a re-run repairs a stopped supervisord without a task of its own.
     type: str
     default: supervisor
 attributes:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
+from hakit_support import changed_counts, docker, poll
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from redis.sentinel import Sentinel
@@ -39,7 +40,6 @@ PASSWORD = "chaos#pa$ss:/1"  # Sentinel-safe: no spaces, quotes or backslashes
 MASTER_NAME = "mymaster"
 DOWN_AFTER_MS = int(os.environ.get("HAKIT_CHAOS_DOWN_AFTER_MS", "3000"))
 MIN_REPLICAS_MAX_LAG = 10  # the role's default redis_min_replicas_max_lag
-RECAP = re.compile(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 PROGRAMS = ("redis-server", "redis-sentinel", "keepalived")
 # Lines Sentinel writes into sentinel.conf itself (its rewrite section).
 LEARNED = re.compile(
@@ -52,21 +52,9 @@ def log(msg: str) -> None:
     print(f"[chaos {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-def docker(*args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check, timeout=timeout)
-
-
 def wait_for(what: str, probe: Callable[[], object], timeout: float, interval: float = 0.5) -> object:
     """Calls probe until it returns something truthy; bounded by timeout (AssertionError then)."""
-    deadline = time.monotonic() + timeout
-    last: object = None
-    while True:
-        last = probe()
-        if last:
-            return last
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} (last probe: {last!r})")
-        time.sleep(interval)
+    return poll(probe, timeout, interval, what)[0]
 
 
 @dataclass
@@ -240,7 +228,7 @@ class Lab:
         secs = time.monotonic() - start
         out = res.stdout + res.stderr
         (self.workdir / f"{name}-{int(time.time())}.log").write_text(out)
-        changed = {m.group(1): int(m.group(2)) for m in RECAP.finditer(res.stdout)}
+        changed = changed_counts(res.stdout)
         log(f"  rc={res.returncode} {secs:.0f} s changed={changed}")
         return PlayResult(res.returncode, changed, secs, out)
 

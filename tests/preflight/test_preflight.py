@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from hakit_support import changed_counts, docker
 
 import hakit_collection
 
@@ -25,15 +25,10 @@ NETWORK = "hakit-preflight"
 SUBNET = "172.28.11.0/24"
 NODES = {"node1": "172.28.11.11", "node2": "172.28.11.12"}
 PASSWORD = "pre flight 'pw' #$:/"
-RECAP = re.compile(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
 def container(node: str) -> str:
     return f"{NETWORK}-{node}"
-
-
-def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check, timeout=120)
 
 
 def remove_all() -> None:
@@ -111,7 +106,7 @@ def run_playbook(name: str, inv: Path, env: dict[str, str], *args: str) -> subpr
 def assert_untouched(res: subprocess.CompletedProcess[str], hosts: list[str], check_mode: bool = False) -> None:
     """No package, no /etc/redis on any host; and changed=0 in the recap, except for a --check run,
     whose 'changed' is what a real run would do."""
-    recap = {m.group(1): int(m.group(2)) for m in RECAP.finditer(res.stdout)}
+    recap = changed_counts(res.stdout)
     assert recap, "no PLAY RECAP in the output"
     if not check_mode:
         assert all(changed == 0 for changed in recap.values()), f"a host was changed: {recap}"
@@ -205,7 +200,7 @@ def test_first_check_on_fresh_hosts_reports_and_changes_nothing(nodes, ansible_e
     inv = inventory(tmp_path, ["node1", "node2"], password="check#pw$:/x", sentinel_hosts=["node2"])
     res = run_playbook("topology2", inv, ansible_env, "--check", "--diff")
     assert res.returncode == 0, "a first --check on fresh hosts failed"
-    recap = {m.group(1): int(m.group(2)) for m in RECAP.finditer(res.stdout)}
+    recap = changed_counts(res.stdout)
     assert recap.get("node1", 0) > 0 and recap.get("node2", 0) > 0, f"--check reported nothing to do: {recap}"
     assert "would install: " in res.stdout
     assert_untouched(res, ["node1", "node2"], check_mode=True)

@@ -12,13 +12,13 @@ out of molecule's log.
 from __future__ import annotations
 
 import shlex
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import redis
+from hakit_support import poll
 
 REDIS_CLI = "redis-cli"
 # What a probe raises while the daemon is still coming back (connection refused, LOADING, a
@@ -61,18 +61,12 @@ def redis_cli(
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.1) -> float:
-    """Poll ``predicate`` until it is true; return the seconds it took, fail after ``timeout``."""
-    start = time.monotonic()
-    deadline = start + timeout
-    while True:
-        try:
-            if predicate():
-                return time.monotonic() - start
-        except NOT_YET:
-            pass
-        if time.monotonic() >= deadline:
-            pytest.fail(f"condition not met within {timeout:.0f}s")
-        time.sleep(interval)
+    """Poll ``predicate`` until it is true; return the seconds it took, fail after ``timeout`` with
+    what the last attempt returned or raised."""
+    try:
+        return poll(predicate, timeout, interval, getattr(predicate, "__name__", "the condition"), NOT_YET)[1]
+    except AssertionError as exc:
+        pytest.fail(str(exc))
 
 
 def measure(name: str, value: float, unit: str = "s") -> None:

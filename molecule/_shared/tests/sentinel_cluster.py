@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from typing import Any
 
 import pytest
 import redis
+from hakit_support import docker, parse_recap
 from hakit_testinfra import measure, wait_until
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -35,11 +35,6 @@ MASTER_NAME = "mymaster"
 NO_RETRY = Retry(NoBackoff(), 0)
 REDIS_PORT = 6379
 SENTINEL_PORT = 26379
-RECAP = re.compile(
-    r"^(?P<host>\S+)\s+:\s+ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)\s+"
-    r"failed=(?P<failed>\d+)",
-    re.M,
-)
 PLAYBOOK_TIMEOUT_S = 1500
 # The Debian packages' units the roles use where systemd is PID 1.
 SYSTEMD_UNITS = ("redis-server", "redis-sentinel", "keepalived")
@@ -143,7 +138,7 @@ class Cluster:
 
     # --- docker ----------------------------------------------------------------------------
     def docker(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["docker", *args], capture_output=True, text=True, check=check, timeout=120)
+        return docker(*args, check=check)
 
     def running(self, host: str) -> bool:
         out = self.docker("inspect", "-f", "{{.State.Running}}", self.container(host), check=False)
@@ -250,10 +245,7 @@ class Cluster:
         start = time.monotonic()
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=PLAYBOOK_TIMEOUT_S)
         measure(f"{self.scenario}.{label}", time.monotonic() - start)
-        recap = {
-            m["host"]: {k: int(v) for k, v in m.groupdict().items() if k != "host"}
-            for m in RECAP.finditer(proc.stdout.split("PLAY RECAP")[-1])
-        }
+        recap = parse_recap(proc.stdout)
         self.last_output = proc.stdout
         if proc.returncode != 0 or not recap:
             print(proc.stdout[-6000:], proc.stderr[-3000:])

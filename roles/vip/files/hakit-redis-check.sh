@@ -9,6 +9,10 @@
 #      in a partition that can still authorise a failover.
 # Hosts with a Sentinel ask only that local Sentinel (SENTINELS_NEEDED=1): a Sentinel cut off into
 # a minority fails CKQUORUM. A redis host without a Sentinel asks all of them and needs a majority.
+# This is the collection's rule for "the master the Sentinels name" (hakit.redis's
+# plugins/module_utils/_ha.py, named_master: more than half of the Sentinels that answer name it),
+# made stricter where the VIP is at stake: a host without a Sentinel counts the Sentinels that do not
+# answer against itself (a majority of all of them), and a named master also needs CKQUORUM OK.
 #
 # Usage: hakit-redis-check.sh [SETTINGS_FILE]; run by keepalived as an unprivileged user.
 # Passwords come from SECRET_FILE (line 1 Redis, line 2 Sentinel) and reach redis-cli through

@@ -173,7 +173,12 @@ class Lab:
         for proc in procs:
             proc.wait(timeout=120)
         for n in self.nodes:
-            wait_for(f"supervised programs on {n}", lambda n=n: self.all_running(n), 60)
+            try:
+                wait_for(f"supervised programs on {n}", lambda n=n: self.all_running(n), 60)
+            except AssertionError as exc:
+                # which program is in which state, and what supervisord logged, not just "False"
+                status = self.exec(n, "supervisorctl status; tail -n 30 /var/log/supervisor/supervisord.log")
+                raise AssertionError(f"{exc}\n{status.stdout}{status.stderr}") from None
 
     def all_running(self, node: str) -> bool:
         res = self.exec(node, "supervisorctl status")

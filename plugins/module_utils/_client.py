@@ -18,7 +18,9 @@ except ImportError:  # pragma: no cover - exercised through missing_required_lib
     REDIS_IMPORT_ERROR = traceback.format_exc()
 
 
-def connect(host: str, port: int, password: str | None = None, timeout: float = 2.0) -> Any:
+def connect(
+    host: str, port: int, password: str | None = None, timeout: float = 2.0, username: str | None = None
+) -> Any:
     """Return a redis-py client that decodes replies to str; connects lazily on first command.
 
     Retries are off: redis-py >= 6 retries 3 times with backoff by default, which turns one dead
@@ -31,6 +33,7 @@ def connect(host: str, port: int, password: str | None = None, timeout: float = 
     return _redis.Redis(
         host=host,
         port=port,
+        username=username or None,
         password=password or None,
         socket_timeout=timeout,
         socket_connect_timeout=timeout,

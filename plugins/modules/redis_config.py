@@ -47,6 +47,19 @@ options:
       - Password to authenticate with. When the server refuses it, the C(requirepass) currently in
         the file is tried, so a password change can be applied to a running server.
     type: str
+  username:
+    description: ACL user to authenticate as (an admin); the default user when omitted.
+    type: str
+  acl_path:
+    description:
+      - ACL file (C(aclfile)) whose users the running server must have. Each user is applied with
+        C(ACL SETUSER) and users the file does not name are removed with C(ACL DELUSER); changed
+        users are reported in RV(acl_changed_users).
+      - C(ACL LOAD) is never used, because Redis 7.0 drops the connection of every client logged in
+        as a named user on C(ACL LOAD) (replicas included), changed or not.
+      - Applied also when the server was started without C(aclfile) (a cluster moving to ACL users):
+        the users exist at once, and the restart that C(aclfile) needs can wait.
+    type: path
   replicaof:
     description: Master this server must replicate from; omit to leave the role alone.
     type: dict
@@ -118,6 +131,12 @@ live:
   description: Whether the running server answered (runtime values were compared and applied).
   returned: always
   type: bool
+acl_changed_users:
+  description: ACL users added, changed or removed at runtime (or that would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [hakit-check]
 replication_changed:
   description: Whether the server was (or would be) pointed at a new master.
   returned: always
@@ -130,6 +149,7 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.hakit.redis.plugins.module_utils import _acl
 from ansible_collections.hakit.redis.plugins.module_utils import _redis_conf as conf
 from ansible_collections.hakit.redis.plugins.module_utils._client import (
     HAS_REDIS,
@@ -173,7 +193,8 @@ def open_client(module: AnsibleModule, text: str) -> Any | None:
     candidates.append(None)
     last_error: Exception | None = None
     for password in candidates:
-        client = connect(p["host"], p["port"], password, p["timeout"])
+        login = {"username": p["username"]} if p["username"] and password else {}
+        client = connect(p["host"], p["port"], password, p["timeout"], **login)
         try:
             client.ping()
             return client
@@ -227,6 +248,22 @@ def apply_live(module: AnsibleModule, client: Any, keys: list[str], settings: di
     return refused
 
 
+def apply_acl(module: AnsibleModule, client: Any) -> list[str]:
+    """Users of the ACL file applied to the running server (ACL SETUSER/DELUSER, never ACL LOAD)."""
+    path = module.params["acl_path"]
+    try:
+        wanted = _acl.parse(read_file(path))
+    except _acl.AclError as exc:
+        module.fail_json(msg=f"{path}: {exc}")
+    if not wanted:
+        module.fail_json(msg=f"{path} holds no user: write it before applying it")
+    try:
+        return _acl.reconcile(client, wanted, module.check_mode)
+    except Exception as exc:  # noqa: BLE001 - AclError or the client's own error
+        module.fail_json(msg=f"ACL users of {path} not applied: {exc}")
+    return []
+
+
 def run(module: AnsibleModule, server_reachable: bool = True) -> dict[str, Any]:
     """Plan and apply; with server_reachable False only the file is compared (nothing can run yet)."""
     p = module.params
@@ -253,6 +290,8 @@ def run(module: AnsibleModule, server_reachable: bool = True) -> dict[str, Any]:
             replication_changed = (role, mhost, mport) != ("replica", replicaof["host"], replicaof["port"])
 
     restart_keys = sorted(k for k in file_changed if k in conf.RESTART_KEYS)
+    # Users first: a replica told its new masteruser below reconnects to a master that has it.
+    acl_changed = apply_acl(module, client) if client is not None and p["acl_path"] else []
     if not module.check_mode:
         if client is not None and live_keys:
             restart_keys = sorted(set(restart_keys) | set(apply_live(module, client, live_keys, settings)))
@@ -263,7 +302,8 @@ def run(module: AnsibleModule, server_reachable: bool = True) -> dict[str, Any]:
 
     changed_keys = sorted(set(file_changed) | set(live_keys))
     return {
-        "changed": bool(changed_keys) or replication_changed,
+        "changed": bool(changed_keys) or replication_changed or bool(acl_changed),
+        "acl_changed_users": acl_changed,
         "changed_keys": changed_keys,
         "restart_keys": restart_keys,
         "restart_required": bool(restart_keys) and client is not None,
@@ -281,6 +321,8 @@ def main() -> None:
             "host": {"type": "str", "default": "127.0.0.1"},
             "port": {"type": "int", "default": 6379},
             "password": {"type": "str", "no_log": True},
+            "username": {"type": "str"},
+            "acl_path": {"type": "path"},
             "replicaof": {
                 "type": "dict",
                 "options": {

@@ -32,8 +32,37 @@ def acl_hash(password: Any) -> str:
     return "#" + hashlib.sha256(str(password).encode("utf-8")).hexdigest()
 
 
+def acl_user(name: str, passwords: Any, rules: Any = "", enabled: bool = True) -> str:
+    """One line of an ACL file: `user NAME on|off sanitize-payload #<sha256>... RULES`.
+
+    `passwords` is one cleartext password or a list (several are valid at once during a
+    rotation); none (or only empty ones) means `nopass`. `sanitize-payload` is written out because
+    ACL SETUSER ... reset adds it: the file and the running server then describe the user alike.
+    """
+    if isinstance(passwords, (str, bytes)) or passwords is None:
+        passwords = [passwords]
+    secrets = [acl_hash(p) for p in passwords if p is not None and str(p) != ""]
+    words = ["user", str(name), "on" if enabled else "off", "sanitize-payload"]
+    words += secrets or ["nopass"]
+    words += str(rules or "").split()
+    return " ".join(words)
+
+
+def acl_user_entry(user: dict[str, Any]) -> str:
+    """acl_user() for one entry of redis_users: {name, password or passwords, rules, enabled}."""
+    passwords = user.get("passwords")
+    if passwords is None:
+        passwords = user.get("password")
+    return acl_user(user["name"], passwords, user.get("rules", ""), bool(user.get("enabled", True)))
+
+
 class FilterModule:
     """hakit.redis secret filters."""
 
     def filters(self) -> dict[str, Any]:
-        return {"derive_password": derive_password, "acl_hash": acl_hash}
+        return {
+            "derive_password": derive_password,
+            "acl_hash": acl_hash,
+            "acl_user": acl_user,
+            "acl_user_entry": acl_user_entry,
+        }

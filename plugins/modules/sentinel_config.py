@@ -18,7 +18,11 @@ description:
     O(valid_masters) (for example the distro default 127.0.0.1), it is told to monitor O(master).
   - When it already monitors one of O(valid_masters), the address is left alone, because after a
     failover the Sentinel knows the master better than the inventory.
-  - Quorum, timeouts, parallel-syncs and auth-pass are compared and set with C(SENTINEL SET).
+  - Quorum, timeouts, parallel-syncs, auth-user and auth-pass are compared and set with C(SENTINEL SET).
+  - The Sentinel's own ACL users (O(acl_users)) are applied with C(ACL SETUSER)/C(ACL DELUSER) and
+    persisted with C(SENTINEL FLUSHCONFIG); the credentials it uses with its peers (O(peer_user),
+    O(peer_password)) with C(SENTINEL CONFIG SET).
+  - A Sentinel that still runs without a password (one being secured) is reached without one.
 options:
   host:
     description: Address of the local Sentinel.
@@ -57,8 +61,23 @@ options:
     description: Sentinels that must agree a master is down.
     type: int
     required: true
+  auth_user:
+    description: ACL user the Sentinel logs in to the monitored Redis servers as (C(auth-user)).
+    type: str
   auth_pass:
-    description: Password of the monitored Redis servers.
+    description: Password of the monitored Redis servers (of O(auth_user) when given).
+    type: str
+  acl_users:
+    description:
+      - The Sentinel's ACL users, one ACL file line each (C(user NAME on #<sha256> RULES)); users not
+        listed are removed. Omit to leave the users alone.
+    type: list
+    elements: str
+  peer_user:
+    description: ACL user the Sentinel logs in to its peers as (C(sentinel-user)).
+    type: str
+  peer_password:
+    description: Password of O(peer_user) (C(sentinel-pass)).
     type: str
   settings:
     description: Per-master settings, e.g. C(down-after-milliseconds), C(failover-timeout), C(parallel-syncs).
@@ -104,6 +123,11 @@ actions:
   type: list
   elements: str
   sample: ["SENTINEL SET mymaster quorum 2"]
+users_changed:
+  description: The Sentinel's ACL users added, changed or removed (or that would be, in check mode).
+  returned: always
+  type: list
+  elements: str
 monitored:
   description: Address the Sentinel monitors after the run, C(host:port).
   returned: always
@@ -115,12 +139,14 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.hakit.redis.plugins.module_utils import _acl
 from ansible_collections.hakit.redis.plugins.module_utils import _redis_conf as conf
 from ansible_collections.hakit.redis.plugins.module_utils._client import (
     HAS_REDIS,
     REDIS_IMPORT_ERROR,
     connect,
     describe_error,
+    error_kind,
 )
 
 # SENTINEL MASTER reply field for each settable per-master option.
@@ -132,19 +158,37 @@ _FIELDS = {
 }
 
 
-def file_auth_pass(path: str, name: str) -> str | None:
-    """The auth-pass Sentinel persisted for `name` (None when the file has none)."""
+def file_sentinel_values(path: str, name: str) -> dict[str, str]:
+    """What Sentinel persisted: auth-pass/auth-user of `name`, sentinel-user/sentinel-pass."""
+    found: dict[str, str] = {}
     if not os.path.exists(path):
-        return None
+        return found
     with open(path, encoding="utf-8") as fh:
         for raw in fh:
             line = raw.strip()
-            if not line.lower().startswith("sentinel auth-pass"):
+            if not line.lower().startswith("sentinel "):
                 continue
             args = conf.split_args(line)
-            if len(args) >= 4 and args[2] == name:
-                return args[3]
-    return None
+            key = args[1].lower() if len(args) > 1 else ""
+            if key in ("auth-pass", "auth-user") and len(args) >= 4 and args[2] == name:
+                found[key] = args[3]
+            elif key in ("sentinel-user", "sentinel-pass") and len(args) >= 3:
+                found[key] = args[2]
+    return found
+
+
+def file_auth_pass(path: str, name: str) -> str | None:
+    """The auth-pass Sentinel persisted for `name` (None when the file has none)."""
+    return file_sentinel_values(path, name).get("auth-pass")
+
+
+def peer_commands(params: dict[str, Any], stored: dict[str, str]) -> list[list[str]]:
+    """SENTINEL CONFIG SET for the peer credentials that differ from the persisted ones."""
+    cmds = []
+    for option, key in (("peer_user", "sentinel-user"), ("peer_password", "sentinel-pass")):
+        if params.get(option) and stored.get(key) != params[option]:
+            cmds.append(["SENTINEL", "CONFIG", "SET", key, params[option]])
+    return cmds
 
 
 def master_state(client: Any, name: str) -> dict[str, str] | None:
@@ -160,7 +204,9 @@ def master_state(client: Any, name: str) -> dict[str, str] | None:
     return {str(items[i]): str(items[i + 1]) for i in range(0, len(items) - 1, 2)}
 
 
-def plan(state: dict[str, str] | None, params: dict[str, Any], stored_pass: str | None) -> list[list[str]]:
+def plan(
+    state: dict[str, str] | None, params: dict[str, Any], stored_pass: str | None, stored_user: str | None = None
+) -> list[list[str]]:
     """Commands that bring the Sentinel to the wanted state (pure: unit-tested)."""
     name = params["master_name"]
     wanted = {"quorum": params["quorum"], **(params["settings"] or {})}
@@ -172,6 +218,7 @@ def plan(state: dict[str, str] | None, params: dict[str, Any], stored_pass: str 
         m = params["master"]
         cmds.append(["SENTINEL", "MONITOR", name, m["host"], str(m["port"]), str(params["quorum"])])
         stored_pass = None
+        stored_user = None
         current: dict[str, str] = {}
     else:
         current = state
@@ -181,35 +228,67 @@ def plan(state: dict[str, str] | None, params: dict[str, Any], stored_pass: str 
             continue
         if current.get(field) != str(value):
             cmds.append(["SENTINEL", "SET", name, key, str(value)])
+    # The user before its password: Sentinel's next login uses both.
+    if params.get("auth_user") and stored_user != params["auth_user"]:
+        cmds.append(["SENTINEL", "SET", name, "auth-user", params["auth_user"]])
     if params["auth_pass"] and stored_pass != params["auth_pass"]:
         cmds.append(["SENTINEL", "SET", name, "auth-pass", params["auth_pass"]])
     return cmds
 
 
 def mask(cmd: list[str]) -> str:
-    if len(cmd) >= 5 and cmd[3] == "auth-pass":
+    if len(cmd) >= 5 and cmd[3] in ("auth-pass", "sentinel-pass"):
         return " ".join([*cmd[:4], "********"])
+    if cmd[:2] == ["ACL", "SETUSER"]:
+        return _acl.masked(cmd)
     return " ".join(cmd)
+
+
+def open_client(module: AnsibleModule) -> tuple[Any, dict[str, str] | None]:
+    """The local Sentinel and its view of the master; without a password if it has none yet."""
+    p = module.params
+    last: Exception | None = None
+    for password in [p["password"], None] if p["password"] else [None]:
+        client = connect(p["host"], p["port"], password, p["timeout"])
+        try:
+            return client, master_state(client, p["master_name"])
+        except Exception as exc:  # noqa: BLE001
+            last = exc
+            if error_kind(exc) not in ("auth", "noauth") and "without any password" not in str(exc):
+                break
+    module.fail_json(msg="cannot use the local Sentinel: " + describe_error(last, p["host"], p["port"]))
+    raise AssertionError("unreachable")
 
 
 def run(module: AnsibleModule) -> dict[str, Any]:
     p = module.params
-    client = connect(p["host"], p["port"], p["password"], p["timeout"])
-    try:
-        state = master_state(client, p["master_name"])
-    except Exception as exc:  # noqa: BLE001
-        module.fail_json(msg="cannot use the local Sentinel: " + describe_error(exc, p["host"], p["port"]))
-    cmds = plan(state, p, file_auth_pass(p["config_path"], p["master_name"]))
+    client, state = open_client(module)
+    stored = file_sentinel_values(p["config_path"], p["master_name"])
+    cmds = plan(state, p, stored.get("auth-pass"), stored.get("auth-user")) + peer_commands(p, stored)
     if not module.check_mode:
         for cmd in cmds:
             try:
                 client.execute_command(*cmd)
             except Exception as exc:  # noqa: BLE001
                 module.fail_json(msg=f"Sentinel refused '{mask(cmd)}': {exc}", actions=[mask(c) for c in cmds])
+    users_changed: list[str] = []
+    if p["acl_users"] is not None:
+        try:
+            users_changed = _acl.reconcile(client, _acl.parse("\n".join(p["acl_users"])), module.check_mode)
+            if users_changed and not module.check_mode:
+                client.execute_command("SENTINEL", "FLUSHCONFIG")
+        except Exception as exc:  # noqa: BLE001 - AclError or the client's own error
+            module.fail_json(msg=f"Sentinel ACL users not applied: {exc}", actions=[mask(c) for c in cmds])
+    cmds += [["ACL", "SETUSER", name] for name in users_changed]
     monitored = f"{p['master']['host']}:{p['master']['port']}"
     if state is not None and state.get("ip") in p["valid_masters"]:
         monitored = f"{state['ip']}:{state.get('port')}"
-    return {"changed": bool(cmds), "actions": [mask(c) for c in cmds], "monitored": monitored}
+    return {
+        "changed": bool(cmds),
+        "actions": [mask(c) for c in cmds],
+        "users_changed": users_changed,
+        "monitored": monitored,
+    }
 
 
 def main() -> None:
@@ -229,7 +308,11 @@ def main() -> None:
             },
             "valid_masters": {"type": "list", "elements": "str", "required": True},
             "quorum": {"type": "int", "required": True},
+            "auth_user": {"type": "str"},
             "auth_pass": {"type": "str", "no_log": True},
+            "acl_users": {"type": "list", "elements": "str", "no_log": True},
+            "peer_user": {"type": "str"},
+            "peer_password": {"type": "str", "no_log": True},
             "settings": {"type": "dict", "default": {}},
             "config_path": {"type": "path", "default": "/etc/redis/sentinel.conf"},
             "timeout": {"type": "float", "default": 2.0},

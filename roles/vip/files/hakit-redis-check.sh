@@ -15,8 +15,9 @@
 # answer against itself (a majority of all of them), and a named master also needs CKQUORUM OK.
 #
 # Usage: hakit-redis-check.sh [SETTINGS_FILE]; run by keepalived as an unprivileged user.
-# Passwords come from SECRET_FILE (line 1 Redis, line 2 Sentinel) and reach redis-cli through
-# REDISCLI_AUTH, which ps does not show, never through its arguments.
+# It logs in as REDIS_USER / SENTINEL_USER (the read-only hakit-check user). Passwords come from
+# SECRET_FILE (line 1 Redis, line 2 Sentinel) and reach redis-cli through REDISCLI_AUTH, which ps
+# does not show, never through its arguments.
 # It runs every second, on loaded hosts too, so it forks as little as it can (POSIX sh, no
 # head/tr/awk: one timeout+redis-cli pair per server asked).
 set -u
@@ -35,19 +36,21 @@ fail() {
     exit 1
 }
 
-# cli HOST PORT PASSWORD [COMMAND...]: one redis-cli call (commands from stdin when none given),
-# bounded by CALL_TIMEOUT: a peer whose packets are dropped would otherwise hang the check.
+# cli HOST PORT USER PASSWORD [COMMAND...]: one redis-cli call (commands from stdin when none
+# given), bounded by CALL_TIMEOUT: a peer whose packets are dropped would otherwise hang the check.
 cli() {
-    _h=$1 _p=$2 _a=$3
-    shift 3
-    if [ -n "$_a" ]; then
+    _h=$1 _p=$2 _u=$3 _a=$4
+    shift 4
+    if [ -n "$_a" ] && [ -n "$_u" ]; then
+        REDISCLI_AUTH=$_a timeout "$CALL_TIMEOUT" redis-cli --no-auth-warning --user "$_u" -h "$_h" -p "$_p" "$@" 2>/dev/null
+    elif [ -n "$_a" ]; then
         REDISCLI_AUTH=$_a timeout "$CALL_TIMEOUT" redis-cli --no-auth-warning -h "$_h" -p "$_p" "$@" 2>/dev/null
     else
         timeout "$CALL_TIMEOUT" redis-cli -h "$_h" -p "$_p" "$@" 2>/dev/null
     fi
 }
 
-role=$(cli "$REDIS_HOST" "$REDIS_PORT" "$REDIS_PASS" ROLE)
+role=$(cli "$REDIS_HOST" "$REDIS_PORT" "${REDIS_USER:-}" "$REDIS_PASS" ROLE)
 role=${role%%[!a-z]*}
 [ "$role" = master ] || fail "local redis role is '${role:-unreachable}', not master"
 
@@ -56,7 +59,7 @@ for s in $SENTINELS; do
     # Both questions over one connection. Output: master IP and port (one empty line when the
     # name is unknown), then the CKQUORUM answer.
     out=$(printf 'SENTINEL get-master-addr-by-name %s\nSENTINEL CKQUORUM %s\n' "$MASTER_NAME" "$MASTER_NAME" |
-        cli "${s%:*}" "${s##*:}" "$SENTINEL_PASS")
+        cli "${s%:*}" "${s##*:}" "${SENTINEL_USER:-}" "$SENTINEL_PASS")
     ip='' port='' ck=''
     { IFS= read -r ip; IFS= read -r port; IFS= read -r ck; } <<EOF
 $out

@@ -16,6 +16,7 @@ VIP=$PREFIX.100
 LAB=$ROOT/.cache/lab
 INVENTORY=$LAB/inventory.yml
 PASSFILE=$LAB/password
+SENTINEL_PASSFILE=$LAB/sentinel-password
 
 log() { printf '[lab] %s\n' "$*"; }
 die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -65,9 +66,12 @@ ensure_node() {
 }
 
 ensure_password() {
-  [[ -s $PASSFILE ]] && return
-  (umask 077 && head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$PASSFILE")
-  log "generated lab password in $PASSFILE"
+  local file
+  for file in "$PASSFILE" "$SENTINEL_PASSFILE"; do
+    [[ -s $file ]] && continue
+    (umask 077 && head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$file")
+    log "generated lab password in $file"
+  done
 }
 
 host_block() {
@@ -96,6 +100,7 @@ write_inventory() {
     echo "    ansible_python_interpreter: /usr/bin/python3"
     # A lookup, so the secret stays in its 0600 file and out of this one.
     echo "    redis_password: \"{{ lookup('ansible.builtin.file', '$PASSFILE') }}\""
+    [[ $topo == 1 ]] || echo "    sentinel_password: \"{{ lookup('ansible.builtin.file', '$SENTINEL_PASSFILE') }}\""
     [[ $topo != 4 ]] || echo "    vip_address: $VIP"
     # Two Sentinels survive no node loss; the lab shows topology 3 anyway, knowingly.
     [[ $topo != 3 ]] || echo "    sentinel_allow_even_count: true"
@@ -140,7 +145,7 @@ connect_help() {
   local topo=$1 i
   cat <<EOF
 
-Lab topology $topo is up. Password: $PASSFILE
+Lab topology $topo is up. Passwords: $PASSFILE (Redis), $SENTINEL_PASSFILE (Sentinels)
   docker exec -it -e REDISCLI_AUTH="\$(cat $PASSFILE)" hakit-lab-node1 redis-cli
 EOF
   [[ $topo != 4 ]] || echo "  docker exec -it -e REDISCLI_AUTH=\"\$(cat $PASSFILE)\" hakit-lab-node1 redis-cli -h $VIP   # the VIP, always the master"
@@ -148,7 +153,7 @@ EOF
     echo "  Sentinels:"
     case $topo in 2) set -- 2 ;; 3) set -- 1 2 ;; 4) set -- 1 2 3 ;; esac
     for i in "$@"; do
-      echo "    docker exec -it hakit-lab-node$i redis-cli -p 26379 SENTINEL get-master-addr-by-name mymaster   # $(node_ip "$i"):26379"
+      echo "    docker exec -it -e REDISCLI_AUTH=\"\$(cat $SENTINEL_PASSFILE)\" hakit-lab-node$i redis-cli -p 26379 SENTINEL get-master-addr-by-name mymaster   # $(node_ip "$i"):26379"
     done
   fi
   echo "  Health table: source scripts/env.sh && ansible-playbook hakit.redis.status -i $INVENTORY"

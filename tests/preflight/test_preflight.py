@@ -25,6 +25,7 @@ NETWORK = "hakit-preflight"
 SUBNET = "172.28.11.0/24"
 NODES = {"node1": "172.28.11.11", "node2": "172.28.11.12"}
 PASSWORD = "pre flight 'pw' #$:/"
+SENTINEL_PASSWORD = 'sentinel "pw" \\ #$ é'
 
 
 def container(node: str) -> str:
@@ -69,6 +70,7 @@ def inventory(
     password: str | None,
     sentinel_hosts: Sequence[str] = (),
     extra: dict[str, object] | None = None,
+    sentinel_password: str | None = SENTINEL_PASSWORD,
 ) -> Path:
     def line(n: str) -> str:
         return f"{n} ansible_host={container(n)}"
@@ -82,6 +84,8 @@ def inventory(
     group_vars = dict(extra or {})
     if password is not None:
         group_vars["redis_password"] = password
+    if sentinel_hosts and sentinel_password is not None:
+        group_vars.setdefault("sentinel_password", sentinel_password)
     if group_vars:
         # YAML (JSON is YAML) group_vars: values need no INI escaping that way.
         (tmp_path / "group_vars").mkdir(exist_ok=True)
@@ -161,6 +165,21 @@ BAD_INPUTS = {
         {"sentinel_hosts": [], "extra": {"redis_maxmemory_policy": "evict-whatever"}},
         ["redis_maxmemory_policy"],
     ),
+    "no_sentinel_password": (
+        "site",
+        {"sentinel_hosts": ["node1"], "sentinel_password": None},
+        ["sentinel_password is not set", "sentinel_auth_enabled"],
+    ),
+    "open_sentinel_on_a_wildcard": (
+        "site",
+        {"sentinel_hosts": ["node1"], "extra": {"sentinel_auth_enabled": False, "sentinel_bind": ["0.0.0.0"]}},
+        ["sentinel_auth_enabled is false", "sentinel_bind"],
+    ),
+    "reserved_user_name": (
+        "site",
+        {"sentinel_hosts": [], "extra": {"redis_users": [{"name": "hakit-check", "password": "x"}]}},
+        ["redis_users", "hakit-check"],
+    ),
     "vip_address_not_ipv4": (
         "topology4",
         {"sentinel_hosts": ["node1", "node2"], "extra": {"vip_address": "10.0.0", "sentinel_allow_even_count": True}},
@@ -196,8 +215,8 @@ def test_unreachable_host_stops_the_run_before_any_change(nodes, ansible_env, tm
 # A first --check --diff on fresh hosts is how an operator previews a rollout: it must report what
 # it would do (packages, files, programs) on every host and fail nowhere, and change nothing.
 def test_first_check_on_fresh_hosts_reports_and_changes_nothing(nodes, ansible_env, tmp_path):
-    # With Sentinels the password may hold no whitespace, quotes or backslashes (Redis 7.0).
-    inv = inventory(tmp_path, ["node1", "node2"], password="check#pw$:/x", sentinel_hosts=["node2"])
+    # Any password works with Sentinels too (issue 12).
+    inv = inventory(tmp_path, ["node1", "node2"], password="p@ss w0rd:#$/\"q'x\\y", sentinel_hosts=["node2"])
     res = run_playbook("topology2", inv, ansible_env, "--check", "--diff")
     assert res.returncode == 0, "a first --check on fresh hosts failed"
     recap = changed_counts(res.stdout)

@@ -58,6 +58,8 @@ class Cluster:
     redis_hosts: list[str]
     sentinel_hosts: list[str]
     password: str = ""
+    # The Sentinels' default (admin) user's password (sentinel_password).
+    sentinel_password: str = ""
     down_after_s: float = 5.0
     last_output: str = ""
     _clients: dict[tuple[str, int], redis.Redis] = field(default_factory=dict)
@@ -96,6 +98,7 @@ class Cluster:
             self._clients[key] = redis.Redis(
                 host=self.ip(host),
                 port=SENTINEL_PORT,
+                password=self.sentinel_password or None,
                 socket_timeout=1,
                 socket_connect_timeout=1,
                 retry=NO_RETRY,
@@ -265,6 +268,7 @@ class Cluster:
             "sentinels": [f"{self.ip(s)}:{SENTINEL_PORT}" for s in self.sentinel_hosts],
             "redis": [f"{self.ip(h)}:{REDIS_PORT}" for h in self.redis_hosts],
             "redis_password": self.password,
+            "sentinel_password": self.sentinel_password,
             "min_replicas": len(self.redis_hosts) - 1,
             "fail_on_unhealthy": False,
         }
@@ -299,8 +303,10 @@ def stop_and_time_failover(cluster: Cluster, old: str, stop: Any, bound_s: float
 
 # --- fixture and common checks (imported by the scenario's test module) ----------------------------
 @pytest.fixture(scope="module")
-def cluster(request: Any, redis_password: str) -> Cluster:
-    c = Cluster(password=redis_password, **request.module.LAYOUT)
+def cluster(request: Any, redis_password: str, hostvars: dict[str, Any]) -> Cluster:
+    c = Cluster(
+        password=redis_password, sentinel_password=str(hostvars.get("sentinel_password", "")), **request.module.LAYOUT
+    )
     c.restore_all()
     return c
 

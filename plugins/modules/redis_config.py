@@ -34,6 +34,12 @@ options:
         several arguments, C(null) removes the directive from the file.
     type: dict
     required: true
+  secret_settings:
+    description:
+      - Settings whose values are secrets (C(masterauth), C(requirepass)), merged over O(settings).
+        Ansible masks their values in every output, C(-vvv) included.
+    type: dict
+    default: {}
   host:
     description: Address the local server answers on.
     type: str
@@ -267,7 +273,7 @@ def apply_acl(module: AnsibleModule, client: Any) -> list[str]:
 def run(module: AnsibleModule, server_reachable: bool = True) -> dict[str, Any]:
     """Plan and apply; with server_reachable False only the file is compared (nothing can run yet)."""
     p = module.params
-    settings = {k.lower(): v for k, v in p["settings"].items()}
+    settings = {k.lower(): v for k, v in {**p["settings"], **(p["secret_settings"] or {})}.items()}
     replicaof = p["replicaof"]
     if replicaof:
         settings["replicaof"] = [replicaof["host"], str(replicaof["port"])]
@@ -318,6 +324,7 @@ def main() -> None:
             "path": {"type": "path", "default": "/etc/redis/redis.conf"},
             # Secrets in settings (requirepass, masterauth) equal `password`, which is no_log: masked.
             "settings": {"type": "dict", "required": True},
+            "secret_settings": {"type": "dict", "default": {}, "no_log": True},
             "host": {"type": "str", "default": "127.0.0.1"},
             "port": {"type": "int", "default": 6379},
             "password": {"type": "str", "no_log": True},

@@ -23,6 +23,9 @@ def connect(
 ) -> Any:
     """Return a redis-py client that decodes replies to str; connects lazily on first command.
 
+    With `username` the client authenticates as that ACL user (AUTH user pass), otherwise as the
+    default user (AUTH pass), or not at all without a password.
+
     Retries are off: redis-py >= 6 retries 3 times with backoff by default, which turns one dead
     node into ~4 s of waiting; callers report a node as down within `timeout` instead. Replies may
     be RESP3 maps (redis-py >= 6 default) or RESP2 flat lists (distro redis-py 4.x): parse both.
@@ -34,7 +37,8 @@ def connect(
         host=host,
         port=port,
         username=username or None,
-        password=password or None,
+        # redis-py sends no AUTH for a username without a password: "" authenticates a nopass user.
+        password=password or ("" if username else None),
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
         decode_responses=True,

@@ -47,19 +47,36 @@ def _read_reply(stream: Any) -> Any:
     raise ConnectionError(f"unexpected reply {line[:20]!r}")
 
 
+def auth_command(password: str | None, username: str | None = None) -> list[str]:
+    """The AUTH to send first, or [] when there is nothing to authenticate with.
+
+    With a username it is the ACL form AUTH <user> <pass> (an empty password then, for a nopass
+    user); without one the legacy form AUTH <pass>, which authenticates as the default user.
+    """
+    if username:
+        return ["AUTH", username, password or ""]
+    return ["AUTH", password] if password else []
+
+
 def query(
-    host: str, port: int, commands: list[list[str]], password: str | None = None, timeout: float = 1.0
+    host: str,
+    port: int,
+    commands: list[list[str]],
+    password: str | None = None,
+    timeout: float = 1.0,
+    username: str | None = None,
 ) -> list[Any]:
-    """Run `commands` on one connection (AUTH first when a password is given); replies in order.
+    """Run `commands` on one connection (AUTH first when a password or username is given); replies in order.
 
     Raises OSError (refused, timeout, closed) or RespError (an error reply, e.g. a wrong password).
     """
+    auth = auth_command(password, username)
     with socket.create_connection((host, port), timeout=timeout) as sock:
         sock.settimeout(timeout)
-        todo = ([["AUTH", password]] if password else []) + commands
+        todo = ([auth] if auth else []) + commands
         sock.sendall(b"".join(_encode(c) for c in todo))
         stream = sock.makefile("rb")
-        if password:
+        if auth:
             try:
                 _read_reply(stream)
             except RespError as exc:

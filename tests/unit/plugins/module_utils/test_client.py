@@ -60,3 +60,20 @@ def test_connect_does_not_retry() -> None:
     kwargs = client.connection_pool.connection_kwargs
     assert kwargs["socket_timeout"] == 1.5
     assert kwargs["retry"]._retries == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "username", "password"),
+    [
+        ((), None, None),
+        (("pw",), None, "pw"),
+        (("pw", 2.0, "hakit-check"), "hakit-check", "pw"),
+        # A nopass ACL user: redis-py authenticates only with a password, so "" stands in.
+        ((None, 2.0, "hakit-check"), "hakit-check", ""),
+    ],
+)
+def test_connect_authenticates_as_the_named_user(
+    args: tuple[object, ...], username: str | None, password: str | None
+) -> None:
+    kwargs = _client.connect("127.0.0.1", 6379, *args).connection_pool.connection_kwargs
+    assert (kwargs["username"], kwargs["password"]) == (username, password)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    """Connection options: Sentinel endpoints, passwords, timeout."""
+    """Connection options: Sentinel endpoints, users and passwords, timeout."""
 
     DOCUMENTATION = r"""
 options:
@@ -23,13 +23,28 @@ options:
       - Name under which the Sentinels monitor the master (C(sentinel monitor <name> ...)).
     type: str
     default: mymaster
+  redis_username:
+    description:
+      - ACL user to authenticate as on the Redis nodes and the VIP (C(AUTH <user> <password>)), with O(redis_password)
+        as that user's password.
+      - Omit to authenticate as the C(default) user (C(AUTH <password>), as C(requirepass) sets it up).
+      - The user needs C(INFO) on the Redis nodes.
+    type: str
   redis_password:
     description:
-      - Password of the Redis nodes (C(requirepass)). Omit when Redis runs without authentication.
+      - Password of the Redis nodes (C(requirepass)), or of O(redis_username).
+      - Omit when Redis runs without authentication.
+    type: str
+  sentinel_username:
+    description:
+      - ACL user to authenticate as on the Sentinels, with O(sentinel_password) as that user's password.
+      - Omit to authenticate as the C(default) user.
+      - "The user needs C(SENTINEL MASTER), C(SENTINEL GET-MASTER-ADDR-BY-NAME), C(SENTINEL REPLICAS) and
+        C(SENTINEL CKQUORUM)."
     type: str
   sentinel_password:
     description:
-      - Password of the Sentinels (C(requirepass) in C(sentinel.conf)), when they have one.
+      - Password of the Sentinels (C(requirepass) in C(sentinel.conf)), or of O(sentinel_username), when they have one.
     type: str
   timeout:
     description:

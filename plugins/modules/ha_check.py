@@ -265,7 +265,9 @@ def argument_spec() -> dict[str, Any]:
     return {
         "sentinels": {"type": "list", "elements": "str", "required": True},
         "master_name": {"type": "str", "default": "mymaster"},
+        "redis_username": {"type": "str"},
         "redis_password": {"type": "str", "no_log": True},
+        "sentinel_username": {"type": "str"},
         "sentinel_password": {"type": "str", "no_log": True},
         "redis": {"type": "list", "elements": "str", "default": []},
         "min_replicas": {"type": "int", "default": 1},
@@ -302,7 +304,13 @@ def probe_sentinel(connector: Connector, address: str, params: dict[str, Any]) -
     so behaviour does not depend on redis-py's version-specific response callbacks."""
     host, port = split_hostport(address, SENTINEL_PORT)
     name = params["master_name"]
-    client = connector(host, port, password=params["sentinel_password"], timeout=params["timeout"])
+    client = connector(
+        host,
+        port,
+        password=params["sentinel_password"],
+        timeout=params["timeout"],
+        username=params.get("sentinel_username"),
+    )
     probe: dict[str, Any] = {"address": address, "reachable": True, "error": None, "monitors": False}
     try:
         try:
@@ -340,7 +348,9 @@ def probe_node(
 ) -> dict[str, Any]:
     """INFO replication and run_id of one Redis node (master, replica or the VIP)."""
     host, port = split_hostport(address, default_port)
-    client = connector(host, port, password=params["redis_password"], timeout=params["timeout"])
+    client = connector(
+        host, port, password=params["redis_password"], timeout=params["timeout"], username=params.get("redis_username")
+    )
     try:
         replication = client.info("replication")
         run_id = client.info("server").get("run_id")

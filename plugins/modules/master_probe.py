@@ -30,8 +30,13 @@ options:
     description: Port of the redis servers.
     type: int
     default: 6379
+  redis_username:
+    description:
+      - ACL user to authenticate as on the redis servers, with O(redis_password) as its password. It needs C(INFO).
+      - Omit to authenticate as the C(default) user (C(AUTH <password>)).
+    type: str
   redis_password:
-    description: Password of the redis servers (C(requirepass)); omit when auth is disabled.
+    description: Password of the redis servers (C(requirepass)), or of O(redis_username); omit when auth is disabled.
     type: str
   sentinels:
     description: Addresses of the Sentinels to ask (V(host) or V(host:port)).
@@ -42,8 +47,14 @@ options:
     description: Port of the Sentinels given without one.
     type: int
     default: 26379
+  sentinel_username:
+    description:
+      - ACL user to authenticate as on the Sentinels, with O(sentinel_password) as its password.
+        It needs C(SENTINEL GET-MASTER-ADDR-BY-NAME).
+      - Omit to authenticate as the C(default) user.
+    type: str
   sentinel_password:
-    description: Password of the Sentinels, when they require one.
+    description: Password of the Sentinels, or of O(sentinel_username), when they require one.
     type: str
   master_name:
     description: Name the Sentinels monitor the master under.
@@ -129,6 +140,7 @@ def ask_sentinel(address: str, params: dict[str, Any]) -> dict[str, Any]:
             [["SENTINEL", "get-master-addr-by-name", params["master_name"]]],
             params["sentinel_password"],
             params["timeout"],
+            params.get("sentinel_username"),
         )
     except (OSError, RespError) as exc:
         entry["error"] = str(exc)
@@ -146,7 +158,12 @@ def ask_redis(host: str, address: str | None, params: dict[str, Any]) -> dict[st
         return entry
     try:
         (info,) = query(
-            address, params["redis_port"], [["INFO", "replication"]], params["redis_password"], params["timeout"]
+            address,
+            params["redis_port"],
+            [["INFO", "replication"]],
+            params["redis_password"],
+            params["timeout"],
+            params.get("redis_username"),
         )
     except (OSError, RespError) as exc:
         entry["error"] = str(exc)
@@ -201,9 +218,11 @@ def main() -> None:
         argument_spec={
             "redis_hosts": {"type": "dict", "required": True},
             "redis_port": {"type": "int", "default": 6379},
+            "redis_username": {"type": "str"},
             "redis_password": {"type": "str", "no_log": True},
             "sentinels": {"type": "list", "elements": "str", "default": []},
             "sentinel_port": {"type": "int", "default": 26379},
+            "sentinel_username": {"type": "str"},
             "sentinel_password": {"type": "str", "no_log": True},
             "master_name": {"type": "str", "default": "mymaster"},
             "initial": {"type": "str", "required": True},

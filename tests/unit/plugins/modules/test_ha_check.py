@@ -19,14 +19,17 @@ SENTINELS = [("10.0.0.1", 26379), ("10.0.0.2", 26379), ("10.0.0.3", 26379)]
 class FakeClient:
     """Answers like redis-py 8 (RESP3 maps for SENTINEL MASTER) from a dict of canned replies."""
 
-    def __init__(self, server: dict[str, Any] | Exception, password: str | None) -> None:
-        self.server, self.password = server, password
+    def __init__(self, server: dict[str, Any] | Exception, password: str | None, username: str | None = None) -> None:
+        self.server, self.password, self.username = server, password, username
         self.closed = False
 
     def _check(self) -> dict[str, Any]:
         if isinstance(self.server, Exception):
             raise self.server
-        if self.server.get("password") and self.server["password"] != self.password:
+        # Only the server's `user` (the default user when it has none) holds its password.
+        if self.server.get("password") and (
+            self.server["password"] != self.password or self.server.get("user") != self.username
+        ):
             raise redis.AuthenticationError("invalid username-password pair or user is disabled.")
         return self.server
 
@@ -51,9 +54,11 @@ class FakeNet:
         self.servers: dict[tuple[str, int], dict[str, Any] | Exception] = {}
         self.clients: list[FakeClient] = []
 
-    def __call__(self, host: str, port: int, password: str | None = None, timeout: float = 2.0) -> FakeClient:
+    def __call__(
+        self, host: str, port: int, password: str | None = None, timeout: float = 2.0, username: str | None = None
+    ) -> FakeClient:
         server = self.servers.get((host, port), redis.ConnectionError(f"Error 111 connecting to {host}:{port}."))
-        client = FakeClient(server, password)
+        client = FakeClient(server, password, username)
         self.clients.append(client)
         return client
 
@@ -295,3 +300,32 @@ def test_nothing_listening(net: FakeNet, capsys: pytest.CaptureFixture[str]) -> 
         "0 healthy replicas, min_replicas is 1",
     ]
     assert out["sentinels"][0]["error"] == "10.0.0.1:26379: unreachable (Error 111 connecting to 10.0.0.1:26379.)"
+
+
+def test_named_users_on_every_connection(net: FakeNet, capsys: pytest.CaptureFixture[str]) -> None:
+    for address, server in net.servers.items():
+        if address in SENTINELS:
+            server.update(password="sentinel pw", user="hakit-check")
+        else:
+            server["user"] = "hakit-check"
+    net.master(("10.0.0.100", 6379))
+    net.servers[("10.0.0.100", 6379)]["user"] = "hakit-check"
+    args = {
+        "redis_username": "hakit-check",
+        "sentinel_username": "hakit-check",
+        "sentinel_password": "sentinel pw",
+        "vip": "10.0.0.100",
+    }
+    out = run_main(args, capsys)
+    assert out["exit_code"] == 0, out
+    assert out["healthy"] is True
+    assert {c.username for c in net.clients} == {"hakit-check"}
+    assert len(net.clients) == 3 + 2 + 1  # Sentinels, master and replica, VIP
+
+
+def test_a_named_user_is_not_the_default_user(net: FakeNet, capsys: pytest.CaptureFixture[str]) -> None:
+    # The servers expect the default user: naming another one with the same password is refused.
+    out = run_main({"redis_username": "hakit-check", "fail_on_unhealthy": False}, capsys)
+    assert out["healthy"] is False
+    assert "master 10.0.0.1:6379: authentication failed (check redis_password)" in out["problems"]
+    assert {c.username for c in net.clients} == {None, "hakit-check"}  # Sentinels: default user

@@ -3,14 +3,17 @@ and the socket client it uses, against a fake RESP server."""
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from typing import Any
 
 import pytest
+from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.hakit.redis.plugins.module_utils._resp import RespError, query
-from ansible_collections.hakit.redis.plugins.modules.master_probe import ProbeError, ask_sentinel, decide
+from ansible_collections.hakit.redis.plugins.modules import master_probe
+from ansible_collections.hakit.redis.plugins.modules.master_probe import ProbeError, ask_redis, ask_sentinel, decide
 
 HOSTS = {"node1": "10.0.0.11", "node2": "10.0.0.12"}
 PARAMS = {"redis_hosts": HOSTS, "redis_port": 6379, "initial": "node1"}
@@ -113,3 +116,57 @@ def test_ask_sentinel_reports_a_null_master_and_an_unreachable_one() -> None:
     closed.close()
     entry = ask_sentinel(f"127.0.0.1:{port}", params)
     assert entry["reachable"] is False and entry["error"]
+
+
+def test_probes_authenticate_as_the_named_users(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[Any, ...]] = []
+
+    def fake_query(host: str, port: int, commands: list[list[str]], *auth: Any) -> list[Any]:
+        calls.append((host, port, commands[0][0], *auth))
+        return [["10.0.0.11", "6379"]] if commands[0][0] == "SENTINEL" else ["role:master\r\nconnected_slaves:1\r\n"]
+
+    monkeypatch.setattr(master_probe, "query", fake_query)
+    params = {
+        **PARAMS,
+        "sentinel_port": 26379,
+        "master_name": "m",
+        "timeout": 1.0,
+        "redis_username": "hakit-check",
+        "redis_password": "rpw",
+        "sentinel_username": "hakit-peer",
+        "sentinel_password": "spw",
+    }
+    assert ask_sentinel("10.0.0.13", params)["master"] == "10.0.0.11:6379"
+    assert ask_redis("node1", "10.0.0.11", params) == {
+        "host": "node1",
+        "address": "10.0.0.11",
+        "role": "master",
+        "replicas": 1,
+    }
+    assert calls == [
+        ("10.0.0.13", 26379, "SENTINEL", "spw", 1.0, "hakit-peer"),
+        ("10.0.0.11", 6379, "INFO", "rpw", 1.0, "hakit-check"),
+    ]
+
+
+def test_main_passes_the_usernames(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    seen: list[Any] = []
+
+    def fake_query(host: str, port: int, commands: list[list[str]], *auth: Any) -> list[Any]:
+        seen.append(auth)
+        return [["10.0.0.12", "6379"]]
+
+    monkeypatch.setattr(master_probe, "query", fake_query)
+    args = {
+        "redis_hosts": HOSTS,
+        "initial": "node1",
+        "sentinels": ["10.0.0.11"],
+        "sentinel_username": "hakit-peer",
+        "sentinel_password": "s3cret",
+    }
+    with patch_module_args(args), pytest.raises(SystemExit):
+        master_probe.main()
+    out = capsys.readouterr().out
+    assert json.loads(out)["master"]["host"] == "node2"
+    assert seen == [("s3cret", 1.0, "hakit-peer")]
+    assert "s3cret" not in out

@@ -199,8 +199,9 @@ def try_once(params: dict[str, Any], ask: Callable[..., list[Any]]) -> tuple[str
         )
     except RespError as exc:
         return None, str(exc)
-    except OSError as exc:
-        # "[Errno 111] Connection refused", "timed out", "connection closed"; a bare class name otherwise.
+    except (OSError, ValueError) as exc:
+        # "[Errno 111] Connection refused", "timed out", "connection closed"; ValueError: something that
+        # is not a Redis server answered (a malformed length). A bare class name when there is no text.
         return None, str(exc) or exc.__class__.__name__
     return render(reply), None
 

@@ -79,6 +79,12 @@ def test_retries_through_refusals_and_error_replies() -> None:
     assert server.slept == [0.5, 0.5]
 
 
+def test_a_server_that_is_no_redis_is_an_error_not_a_traceback() -> None:
+    server = FakeServer(ValueError("invalid literal for int() with base 10: 'x'"), TimeoutError())
+    result = run_wait(server, timeout=1.0)
+    assert (result["ok"], result["attempts"], result["error"]) == (False, 2, "TimeoutError")
+
+
 def test_sends_the_command_as_the_named_user() -> None:
     server = FakeServer("OK 3 usable Sentinels. Quorum and failover authorization can be reached")
     result = run_wait(

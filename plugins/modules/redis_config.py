@@ -63,8 +63,8 @@ options:
         users are reported in RV(acl_changed_users).
       - C(ACL LOAD) is never used, because Redis 7.0 drops the connection of every client logged in
         as a named user on C(ACL LOAD) (replicas included), changed or not.
-      - Applied also when the server was started without C(aclfile) (a cluster moving to ACL users):
-        the users exist at once, and the restart that C(aclfile) needs can wait.
+      - Applied also when the server was started without C(aclfile) (a cluster moving to ACL
+        users), so the users exist at once and the restart that C(aclfile) needs can wait.
     type: path
   replicaof:
     description: Master this server must replicate from; omit to leave the role alone.

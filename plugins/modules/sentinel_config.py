@@ -69,8 +69,8 @@ options:
     type: str
   acl_users:
     description:
-      - The Sentinel's ACL users, one ACL file line each (C(user NAME on #<sha256> RULES)); users not
-        listed are removed. Omit to leave the users alone.
+      - "The Sentinel's ACL users, one ACL file line each (C(user NAME on #<sha256> RULES)); users not
+        listed are removed. Omit to leave the users alone."
     type: list
     elements: str
   peer_user:

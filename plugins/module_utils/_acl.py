@@ -93,17 +93,57 @@ def masked(cmd: list[str]) -> str:
     return " ".join("#…" if w.startswith("#") else ">…" if w.startswith(">") else w for w in cmd)
 
 
-def reconcile(client: Any, wanted: list[tuple[str, list[str]]], check_mode: bool) -> list[str]:
-    """Bring a running server's users to `wanted`; return the users that changed (or would).
+def kept_passwords(wanted: list[tuple[str, list[str]]], live: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Per wanted user, the password hashes it has live but not in `wanted` (a rotation's old ones).
 
-    `client` needs only execute_command (redis-py). Raises the client's error on a refusal, the
-    caller reports it with masked().
+    A `nopass` user keeps nothing: a password added to it would make it require one.
     """
-    before = client.execute_command("ACL", "LIST")
-    live = live_users(before)
+    kept: dict[str, list[str]] = {}
+    for name, rules in wanted:
+        if name not in live or "nopass" in rules:
+            continue
+        old = [h for h in password_hashes(live[name]) if h not in password_hashes(rules)]
+        if old:
+            kept[name] = old
+    return kept
+
+
+def with_kept(wanted: list[tuple[str, list[str]]], kept: dict[str, list[str]]) -> list[tuple[str, list[str]]]:
+    """`wanted` with each user's kept hashes added after its own passwords."""
+    return [(name, rules + ["#" + h for h in kept.get(name, [])]) for name, rules in wanted]
+
+
+def reconcile(
+    client: Any, wanted: list[tuple[str, list[str]]], check_mode: bool, keep: bool = False
+) -> tuple[list[str], list[str]]:
+    """Bring a running server's users to `wanted`; return (users that changed or would, users that
+    still accept a password `wanted` no longer has).
+
+    With `keep`, each user keeps the passwords it has live besides the wanted ones, and users the
+    file does not name stay: a rotation's first step, when clients still log in with the old
+    password. A later call without `keep` removes them. `client` needs only execute_command
+    (redis-py). Raises AclError naming the refused command (masked).
+    """
+    live = live_users(client.execute_command("ACL", "LIST"))
+    names = {name for name, _rules in wanted}
+    kept = kept_passwords(wanted, live) if keep else {}
+    extra = [name for name in live if name not in names and name != "default"] if keep else []
+    # Users the file does not name are left out of the plan while kept, so nothing deletes them.
+    plan_live = {name: rules for name, rules in live.items() if name not in extra}
+    changed = _apply(client, with_kept(wanted, kept), plan_live, live, check_mode)
+    return changed, sorted(set(kept) | set(extra))
+
+
+def _apply(
+    client: Any,
+    wanted: list[tuple[str, list[str]]],
+    plan_live: dict[str, list[str]],
+    live: dict[str, list[str]],
+    check_mode: bool,
+) -> list[str]:
     if check_mode:
-        return predicted_changes(wanted, live)
-    for cmd in commands(wanted, live):
+        return predicted_changes(wanted, plan_live)
+    for cmd in commands(wanted, plan_live):
         try:
             client.execute_command(*cmd)
         except Exception as exc:

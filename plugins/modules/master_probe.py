@@ -38,6 +38,11 @@ options:
   redis_password:
     description: Password of the redis servers (C(requirepass)), or of O(redis_username); omit when auth is disabled.
     type: str
+  redis_password_previous:
+    description:
+      - Tried when O(redis_password) is refused (a rotation's first run). A server that refuses both
+        stops the probe with an error instead of being taken for absent.
+    type: str
   sentinels:
     description: Addresses of the Sentinels to ask (V(host) or V(host:port)).
     type: list
@@ -55,6 +60,9 @@ options:
     type: str
   sentinel_password:
     description: Password of the Sentinels, or of O(sentinel_username), when they require one.
+    type: str
+  sentinel_password_previous:
+    description: Tried when O(sentinel_password) is refused (a rotation's first run).
     type: str
   master_name:
     description: Name the Sentinels monitor the master under.
@@ -130,20 +138,33 @@ class ProbeError(Exception):
     """The deployment is in a state no re-run should guess about."""
 
 
+def is_auth_error(exc: Exception) -> bool:
+    text = str(exc).upper()
+    return isinstance(exc, RespError) and any(w in text for w in ("WRONGPASS", "NOAUTH", "INVALID PASSWORD"))
+
+
+def query_logged_in(host: str, port: int, commands: list[list[str]], params: dict[str, Any], kind: str) -> list[Any]:
+    """query() with `kind`'s password, then with its previous one when that is refused (a rotation)."""
+    password, previous = params[f"{kind}_password"], params.get(f"{kind}_password_previous")
+    username = params.get(f"{kind}_username")
+    try:
+        return query(host, port, commands, password, params["timeout"], username)
+    except RespError as exc:
+        if not previous or not is_auth_error(exc):
+            raise
+    return query(host, port, commands, previous, params["timeout"], username)
+
+
 def ask_sentinel(address: str, params: dict[str, Any]) -> dict[str, Any]:
     host, port = split_hostport(address, params["sentinel_port"])
     entry: dict[str, Any] = {"address": join_hostport(host, port), "reachable": False, "master": None}
     try:
-        (reply,) = query(
-            host,
-            port,
-            [["SENTINEL", "get-master-addr-by-name", params["master_name"]]],
-            params["sentinel_password"],
-            params["timeout"],
-            params.get("sentinel_username"),
+        (reply,) = query_logged_in(
+            host, port, [["SENTINEL", "get-master-addr-by-name", params["master_name"]]], params, "sentinel"
         )
     except (OSError, RespError) as exc:
         entry["error"] = str(exc)
+        entry["auth_failed"] = is_auth_error(exc)
         return entry
     entry["reachable"] = True
     if isinstance(reply, list) and len(reply) == 2:
@@ -157,16 +178,10 @@ def ask_redis(host: str, address: str | None, params: dict[str, Any]) -> dict[st
         entry["error"] = "address not known"
         return entry
     try:
-        (info,) = query(
-            address,
-            params["redis_port"],
-            [["INFO", "replication"]],
-            params["redis_password"],
-            params["timeout"],
-            params.get("redis_username"),
-        )
+        (info,) = query_logged_in(address, params["redis_port"], [["INFO", "replication"]], params, "redis")
     except (OSError, RespError) as exc:
         entry["error"] = str(exc)
+        entry["auth_failed"] = is_auth_error(exc)
         return entry
     fields = dict(line.split(":", 1) for line in str(info).splitlines() if ":" in line)
     entry["role"] = fields.get("role")
@@ -198,6 +213,16 @@ def decide(sentinels: list[dict[str, Any]], nodes: list[dict[str, Any]], params:
             )
         ip, port = split_hostport(address, params["redis_port"])
         return {"host": host, "ip": ip, "port": port, "source": "sentinel"}
+    # A server that refused our login may well be the live master: guessing (the initial master)
+    # could demote it, so stop and say which password is wrong.
+    refused = [s["address"] for s in sentinels if s.get("auth_failed")] + [
+        n["host"] for n in nodes if n.get("auth_failed")
+    ]
+    if refused:
+        raise ProbeError(
+            f"{', '.join(refused)} refused the password (redis_password or sentinel_password). If it is being "
+            "changed, set redis_password_previous / sentinel_password_previous to the one the cluster has now."
+        )
     masters = [n["host"] for n in nodes if n["role"] == "master" and n["replicas"] > 0]
     if len(masters) > 1:
         raise ProbeError(
@@ -220,10 +245,12 @@ def main() -> None:
             "redis_port": {"type": "int", "default": 6379},
             "redis_username": {"type": "str"},
             "redis_password": {"type": "str", "no_log": True},
+            "redis_password_previous": {"type": "str", "no_log": True},
             "sentinels": {"type": "list", "elements": "str", "default": []},
             "sentinel_port": {"type": "int", "default": 26379},
             "sentinel_username": {"type": "str"},
             "sentinel_password": {"type": "str", "no_log": True},
+            "sentinel_password_previous": {"type": "str", "no_log": True},
             "master_name": {"type": "str", "default": "mymaster"},
             "initial": {"type": "str", "required": True},
             "timeout": {"type": "float", "default": 1.0},

@@ -56,6 +56,17 @@ options:
   username:
     description: ACL user to authenticate as (an admin); the default user when omitted.
     type: str
+  password_previous:
+    description:
+      - The password the server has now, tried when O(password) is refused (a rotation's first run).
+    type: str
+  acl_keep_passwords:
+    description:
+      - With O(acl_path), keep every password a user has live besides the file's, and the users the
+        file no longer names, so clients still logged in with an old password keep working while
+        they move; RV(acl_pending_users) lists what is kept. A later run without it removes them.
+    type: bool
+    default: false
   acl_path:
     description:
       - ACL file (C(aclfile)) whose users the running server must have. Each user is applied with
@@ -137,6 +148,13 @@ live:
   description: Whether the running server answered (runtime values were compared and applied).
   returned: always
   type: bool
+acl_pending_users:
+  description:
+    - Users that still accept a password (or still exist) the ACL file no longer has, kept by
+      O(acl_keep_passwords).
+  returned: always
+  type: list
+  elements: str
 acl_changed_users:
   description: ACL users added, changed or removed at runtime (or that would be, in check mode).
   returned: always
@@ -193,6 +211,8 @@ def open_client(module: AnsibleModule, text: str) -> Any | None:
     """
     p = module.params
     candidates: list[str | None] = [p["password"]]
+    if p["password_previous"] and p["password_previous"] not in candidates:
+        candidates.append(p["password_previous"])
     current = conf.parse(text).get("requirepass")
     if current and current[-1][1] and current[-1][1][0] not in candidates:
         candidates.append(current[-1][1][0])
@@ -254,7 +274,7 @@ def apply_live(module: AnsibleModule, client: Any, keys: list[str], settings: di
     return refused
 
 
-def apply_acl(module: AnsibleModule, client: Any) -> list[str]:
+def apply_acl(module: AnsibleModule, client: Any) -> tuple[list[str], list[str]]:
     """Users of the ACL file applied to the running server (ACL SETUSER/DELUSER, never ACL LOAD)."""
     path = module.params["acl_path"]
     try:
@@ -264,10 +284,10 @@ def apply_acl(module: AnsibleModule, client: Any) -> list[str]:
     if not wanted:
         module.fail_json(msg=f"{path} holds no user: write it before applying it")
     try:
-        return _acl.reconcile(client, wanted, module.check_mode)
+        return _acl.reconcile(client, wanted, module.check_mode, keep=module.params["acl_keep_passwords"])
     except Exception as exc:  # noqa: BLE001 - AclError or the client's own error
         module.fail_json(msg=f"ACL users of {path} not applied: {exc}")
-    return []
+    return [], []
 
 
 def run(module: AnsibleModule, server_reachable: bool = True) -> dict[str, Any]:
@@ -297,7 +317,7 @@ def run(module: AnsibleModule, server_reachable: bool = True) -> dict[str, Any]:
 
     restart_keys = sorted(k for k in file_changed if k in conf.RESTART_KEYS)
     # Users first: a replica told its new masteruser below reconnects to a master that has it.
-    acl_changed = apply_acl(module, client) if client is not None and p["acl_path"] else []
+    acl_changed, acl_pending = apply_acl(module, client) if client is not None and p["acl_path"] else ([], [])
     if not module.check_mode:
         if client is not None and live_keys:
             restart_keys = sorted(set(restart_keys) | set(apply_live(module, client, live_keys, settings)))
@@ -310,6 +330,7 @@ def run(module: AnsibleModule, server_reachable: bool = True) -> dict[str, Any]:
     return {
         "changed": bool(changed_keys) or replication_changed or bool(acl_changed),
         "acl_changed_users": acl_changed,
+        "acl_pending_users": acl_pending,
         "changed_keys": changed_keys,
         "restart_keys": restart_keys,
         "restart_required": bool(restart_keys) and client is not None,
@@ -329,7 +350,9 @@ def main() -> None:
             "port": {"type": "int", "default": 6379},
             "password": {"type": "str", "no_log": True},
             "username": {"type": "str"},
+            "password_previous": {"type": "str", "no_log": True},
             "acl_path": {"type": "path"},
+            "acl_keep_passwords": {"type": "bool", "default": False},
             "replicaof": {
                 "type": "dict",
                 "options": {

@@ -33,7 +33,10 @@ options:
     type: int
     default: 26379
   password:
-    description: Sentinel's own password (its C(requirepass)), if any.
+    description: Password of the Sentinel's default user, if any.
+    type: str
+  password_previous:
+    description: The password the Sentinel has now, tried when O(password) is refused (a rotation's first run).
     type: str
   master_name:
     description: Name of the monitored master.
@@ -73,6 +76,13 @@ options:
         listed are removed. Omit to leave the users alone."
     type: list
     elements: str
+  acl_keep_passwords:
+    description:
+      - Keep every password a user has live besides the O(acl_users) ones (and users no longer
+        listed) while clients move; RV(acl_pending_users) lists them. A later run without it
+        removes them.
+    type: bool
+    default: false
   peer_user:
     description: ACL user the Sentinel logs in to its peers as (C(sentinel-user)).
     type: str
@@ -123,6 +133,11 @@ actions:
   type: list
   elements: str
   sample: ["SENTINEL SET mymaster quorum 2"]
+acl_pending_users:
+  description: Users kept with a password (or kept at all) the wanted users no longer have, by O(acl_keep_passwords).
+  returned: always
+  type: list
+  elements: str
 users_changed:
   description: The Sentinel's ACL users added, changed or removed (or that would be, in check mode).
   returned: always
@@ -248,7 +263,8 @@ def open_client(module: AnsibleModule) -> tuple[Any, dict[str, str] | None]:
     """The local Sentinel and its view of the master; without a password if it has none yet."""
     p = module.params
     last: Exception | None = None
-    for password in [p["password"], None] if p["password"] else [None]:
+    candidates = [pw for pw in (p["password"], p["password_previous"]) if pw] + [None]
+    for password in candidates:
         client = connect(p["host"], p["port"], password, p["timeout"])
         try:
             return client, master_state(client, p["master_name"])
@@ -265,20 +281,23 @@ def run(module: AnsibleModule) -> dict[str, Any]:
     client, state = open_client(module)
     stored = file_sentinel_values(p["config_path"], p["master_name"])
     cmds = plan(state, p, stored.get("auth-pass"), stored.get("auth-user")) + peer_commands(p, stored)
+    # Users first: a peer told its new sentinel-pass below logs in to Sentinels that accept it.
+    users_changed: list[str] = []
+    pending: list[str] = []
+    if p["acl_users"] is not None:
+        try:
+            wanted = _acl.parse("\n".join(p["acl_users"]))
+            users_changed, pending = _acl.reconcile(client, wanted, module.check_mode, keep=p["acl_keep_passwords"])
+            if users_changed and not module.check_mode:
+                client.execute_command("SENTINEL", "FLUSHCONFIG")
+        except Exception as exc:  # noqa: BLE001 - AclError or the client's own error
+            module.fail_json(msg=f"Sentinel ACL users not applied: {exc}")
     if not module.check_mode:
         for cmd in cmds:
             try:
                 client.execute_command(*cmd)
             except Exception as exc:  # noqa: BLE001
                 module.fail_json(msg=f"Sentinel refused '{mask(cmd)}': {exc}", actions=[mask(c) for c in cmds])
-    users_changed: list[str] = []
-    if p["acl_users"] is not None:
-        try:
-            users_changed = _acl.reconcile(client, _acl.parse("\n".join(p["acl_users"])), module.check_mode)
-            if users_changed and not module.check_mode:
-                client.execute_command("SENTINEL", "FLUSHCONFIG")
-        except Exception as exc:  # noqa: BLE001 - AclError or the client's own error
-            module.fail_json(msg=f"Sentinel ACL users not applied: {exc}", actions=[mask(c) for c in cmds])
     cmds += [["ACL", "SETUSER", name] for name in users_changed]
     monitored = f"{p['master']['host']}:{p['master']['port']}"
     if state is not None and state.get("ip") in p["valid_masters"]:
@@ -287,6 +306,7 @@ def run(module: AnsibleModule) -> dict[str, Any]:
         "changed": bool(cmds),
         "actions": [mask(c) for c in cmds],
         "users_changed": users_changed,
+        "acl_pending_users": pending,
         "monitored": monitored,
     }
 
@@ -297,6 +317,7 @@ def main() -> None:
             "host": {"type": "str", "default": "127.0.0.1"},
             "port": {"type": "int", "default": 26379},
             "password": {"type": "str", "no_log": True},
+            "password_previous": {"type": "str", "no_log": True},
             "master_name": {"type": "str", "default": "mymaster"},
             "master": {
                 "type": "dict",
@@ -311,6 +332,7 @@ def main() -> None:
             "auth_user": {"type": "str"},
             "auth_pass": {"type": "str", "no_log": True},
             "acl_users": {"type": "list", "elements": "str", "no_log": True},
+            "acl_keep_passwords": {"type": "bool", "default": False},
             "peer_user": {"type": "str"},
             "peer_password": {"type": "str", "no_log": True},
             "settings": {"type": "dict", "default": {}},

@@ -7,6 +7,12 @@ only it holds the VIP. Each test restores what it broke (containers, programs, r
 from __future__ import annotations
 
 from hakit_testinfra import measure, wait_until
+from security_checks import (  # noqa: F401  (collected from here)
+    test_app_user_reads_and_writes_but_administers_nothing,
+    test_check_user_only_reads_state,
+    test_no_cleartext_password_in_the_daemons_files,
+    test_nothing_without_a_login,
+)
 from sentinel_cluster import (  # noqa: F401  (fixture and shared checks collected from here)
     Cluster,
     test_ha_check_healthy,

@@ -59,11 +59,11 @@ def test_summary_reads_on_off_and_hashes() -> None:
 
 def test_reconcile_applies_and_reports_only_what_changed() -> None:
     server = FakeServer({"default": ["on", "sanitize-payload", f"#{H1}", "~*", "&*", "+@all"], "old": ["on"]})
-    changed = _acl.reconcile(server, _acl.parse(FILE), check_mode=False)
-    assert changed == ["hakit-check", "old"]
+    changed, pending = _acl.reconcile(server, _acl.parse(FILE), check_mode=False)
+    assert (changed, pending) == (["hakit-check", "old"], [])
     assert "old" not in server.users
     # The second run sends the same SETUSERs and changes nothing.
-    assert _acl.reconcile(server, _acl.parse(FILE), check_mode=False) == []
+    assert _acl.reconcile(server, _acl.parse(FILE), check_mode=False) == ([], [])
 
 
 def test_reconcile_never_deletes_default() -> None:
@@ -74,7 +74,7 @@ def test_reconcile_never_deletes_default() -> None:
 
 def test_check_mode_predicts_without_sending_changes() -> None:
     server = FakeServer({"default": ["on", "sanitize-payload", f"#{H2}", "~*", "&*", "+@all"]})
-    changed = _acl.reconcile(server, _acl.parse(FILE), check_mode=True)
+    changed, _pending = _acl.reconcile(server, _acl.parse(FILE), check_mode=True)
     assert changed == ["default", "hakit-check"]
     assert all(cmd[:2] == ("ACL", "LIST") for cmd in server.sent)
 
@@ -85,3 +85,24 @@ def test_refusal_names_the_command_without_password_material() -> None:
         _acl.reconcile(server, [("app", ["on", f"#{H1}", ">cleartext", "bad"])], check_mode=False)
     text = str(info.value)
     assert "ACL SETUSER app" in text and H1 not in text and "cleartext" not in text
+
+
+def test_keep_holds_old_and_new_passwords_until_a_call_without_keep() -> None:
+    """A rotation: H2 replaces H1 for default; the first step accepts both, the second only H2."""
+    server = FakeServer({"default": ["on", "sanitize-payload", f"#{H1}", "~*", "&*", "+@all"], "gone": ["on"]})
+    wanted = [("default", ["on", "sanitize-payload", f"#{H2}", "~*", "&*", "+@all"])]
+    changed, pending = _acl.reconcile(server, wanted, check_mode=False, keep=True)
+    assert changed == ["default"] and pending == ["default", "gone"]
+    assert _acl.summary(server.users["default"]) == (True, tuple(sorted([H1, H2])))
+    assert "gone" in server.users
+    # Re-applied with keep: nothing new, still pending.
+    assert _acl.reconcile(server, wanted, check_mode=False, keep=True) == ([], ["default", "gone"])
+    changed, pending = _acl.reconcile(server, wanted, check_mode=False)
+    assert changed == ["default", "gone"] and pending == []
+    assert _acl.summary(server.users["default"]) == (True, (H2,))
+
+
+def test_keep_adds_no_password_to_a_nopass_user() -> None:
+    server = FakeServer({"default": ["on", f"#{H1}"]})
+    _changed, pending = _acl.reconcile(server, [("default", ["on", "nopass"])], check_mode=False, keep=True)
+    assert pending == [] and server.users["default"] == ["on", "nopass"]

@@ -170,3 +170,26 @@ def test_main_passes_the_usernames(monkeypatch: pytest.MonkeyPatch, capsys: pyte
     assert json.loads(out)["master"]["host"] == "node2"
     assert seen == [("s3cret", 1.0, "hakit-peer")]
     assert "s3cret" not in out
+
+
+def test_a_refused_password_is_retried_with_the_previous_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rotation's first run: the cluster still has the old password."""
+    tried: list[str] = []
+
+    def fake_query(host: str, port: int, commands: list[list[str]], password: str, *rest: Any) -> list[Any]:
+        tried.append(password)
+        if password != "old":
+            raise RespError("WRONGPASS invalid username-password pair or user is disabled.")
+        return ["role:master\r\nconnected_slaves:1\r\n"]
+
+    monkeypatch.setattr(master_probe, "query", fake_query)
+    params = {**PARAMS, "timeout": 1.0, "redis_password": "new", "redis_password_previous": "old"}
+    assert ask_redis("node1", "10.0.0.11", params)["role"] == "master"
+    assert tried == ["new", "old"]
+
+
+def test_a_server_refusing_every_password_stops_the_probe_instead_of_a_guess() -> None:
+    """Guessing the initial master could demote the live one behind the refusal."""
+    refused = {**node("node2", None), "error": "WRONGPASS", "auth_failed": True}
+    with pytest.raises(ProbeError, match="node2 refused the password.*redis_password_previous"):
+        decide([sentinel(None, reachable=False)], [node("node1", None), refused], PARAMS)

@@ -83,6 +83,15 @@ options:
         removes them.
     type: bool
     default: false
+  defer_peer_credentials:
+    description:
+      - Do not apply O(peer_user)/O(peer_password) yet, only report in RV(peer_credentials_pending)
+        that they differ. A Sentinel that logs in to a peer with a password the peer does not accept
+        yet keeps a link answering NOAUTH (Sentinel does not reconnect a link that answers), so a
+        caller changing them on several Sentinels first makes every one accept the new password,
+        then runs again without this.
+    type: bool
+    default: false
   peer_user:
     description: ACL user the Sentinel logs in to its peers as (C(sentinel-user)).
     type: str
@@ -133,6 +142,10 @@ actions:
   type: list
   elements: str
   sample: ["SENTINEL SET mymaster quorum 2"]
+peer_credentials_pending:
+  description: Whether O(defer_peer_credentials) held back a change of the peer credentials.
+  returned: always
+  type: bool
 acl_pending_users:
   description: Users kept with a password (or kept at all) the wanted users no longer have, by O(acl_keep_passwords).
   returned: always
@@ -280,7 +293,10 @@ def run(module: AnsibleModule) -> dict[str, Any]:
     p = module.params
     client, state = open_client(module)
     stored = file_sentinel_values(p["config_path"], p["master_name"])
-    cmds = plan(state, p, stored.get("auth-pass"), stored.get("auth-user")) + peer_commands(p, stored)
+    peer_cmds = peer_commands(p, stored)
+    cmds = plan(state, p, stored.get("auth-pass"), stored.get("auth-user"))
+    if not p["defer_peer_credentials"]:
+        cmds += peer_cmds
     # Users first: a peer told its new sentinel-pass below logs in to Sentinels that accept it.
     users_changed: list[str] = []
     pending: list[str] = []
@@ -307,6 +323,7 @@ def run(module: AnsibleModule) -> dict[str, Any]:
         "actions": [mask(c) for c in cmds],
         "users_changed": users_changed,
         "acl_pending_users": pending,
+        "peer_credentials_pending": bool(peer_cmds) and p["defer_peer_credentials"],
         "monitored": monitored,
     }
 
@@ -333,6 +350,7 @@ def main() -> None:
             "auth_pass": {"type": "str", "no_log": True},
             "acl_users": {"type": "list", "elements": "str", "no_log": True},
             "acl_keep_passwords": {"type": "bool", "default": False},
+            "defer_peer_credentials": {"type": "bool", "default": False},
             "peer_user": {"type": "str"},
             "peer_password": {"type": "str", "no_log": True},
             "settings": {"type": "dict", "default": {}},

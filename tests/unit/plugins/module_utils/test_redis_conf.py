@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
+from hakit_loopback import daemon, free_port, have
+from hakit_templates import HOSTILE, LINE_BREAKS
 
 from ansible_collections.hakit.redis.plugins.module_utils import _redis_conf as conf
 
@@ -85,3 +90,172 @@ def test_save_split_over_lines_by_config_rewrite_is_unchanged() -> None:
     text = "save 3600 1\nport 6379\nsave 300 100\nsave 60 10000\n"
     _text, changed = conf.apply_settings(text, {"save": ["3600", "1", "300", "100", "60", "10000"]})
     assert changed == []
+
+
+# --- Injection (issue 12): names and values that cannot be written, quoting Redis reads back ---
+
+REDIS_STRING_KEYS = ("masteruser", "masterauth", "replica-announce-ip")
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        # sdssplitargs opens a quote anywhere in an argument, not only at its start
+        ('masteruser ab"c d"', ["masteruser", "abc d"]),
+        ("masteruser ab'c d'", ["masteruser", "abc d"]),
+        # inside an argument only space, \t, \r, \n end it; a leading \v or \f is skipped (isspace)
+        ("masteruser a\vb\fc", ["masteruser", "a\vb\fc"]),
+        ("\v\fmasteruser x", ["masteruser", "x"]),
+        # a closing quote may be followed by any C whitespace
+        ('masteruser "a"\vb', ["masteruser", "a", "b"]),
+        # bytes: \xNN escapes of UTF-8 (CONFIG REWRITE's form) read back as the text
+        ('masteruser "\\xc3\\xa9t\\xc3\\xa9"', ["masteruser", "été"]),
+        # non-ASCII spaces are not separators in Redis (C isspace, bytes)
+        ("masteruser a\u00a0b\u2003c\x1cd", ["masteruser", "a\u00a0b\u2003c\x1cd"]),
+        ('masteruser "\\x4g"', ["masteruser", "x4g"]),
+        ('masteruser "\\q\\\\"', ["masteruser", "q\\"]),
+        ("masteruser 'a\\nb'", ["masteruser", "a\\nb"]),
+        ("masteruser 'it\\'s'", ["masteruser", "it's"]),
+        ('masteruser ""', ["masteruser", ""]),
+    ],
+)
+def test_split_args_is_sdssplitargs(line: str, expected: list[str]) -> None:
+    assert conf.split_args(line) == expected
+
+
+@pytest.mark.parametrize("line", ['masteruser "a"b', "masteruser 'a'b", 'masteruser "a\\', "masteruser 'abc"])
+def test_split_args_refuses_what_redis_refuses(line: str) -> None:
+    with pytest.raises(ValueError):
+        conf.split_args(line)
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_render_line_round_trips_hostile_values(value: str) -> None:
+    line = conf.render_line("masteruser", value)
+    assert conf.split_args(line) == ["masteruser", value]
+    assert "\n" not in line
+
+
+@pytest.mark.parametrize("value", LINE_BREAKS)
+def test_render_line_refuses_line_breaks_naming_the_directive(value: str) -> None:
+    with pytest.raises(ValueError, match="'masterauth'") as err:
+        conf.render_line("masterauth", ["x", value])
+    assert value not in str(err.value)
+
+
+@pytest.mark.parametrize("key", ["", "1port", "port\nbind", "port 1", "a_b", "ma#x", "mä", "-x", 'k"'])
+def test_render_line_refuses_directive_names(key: str) -> None:
+    with pytest.raises(ValueError, match="invalid directive name"):
+        conf.render_line(key, "1")
+
+
+def test_render_line_accepts_directive_names_in_any_case() -> None:
+    assert conf.render_line("Min-Replicas-To-Write", 1) == "Min-Replicas-To-Write 1"
+
+
+def test_lines_split_at_newline_only() -> None:
+    # U+2028, U+0085, \x1c, \v and \f are line breaks to str.splitlines(), not to Redis.
+    value = "a\u2028b\u0085c\x1cd\ve\ff"
+    text = conf.render_line("masterauth", value) + "\nport 1\n"
+    parsed = conf.parse(text)
+    assert parsed["masterauth"] == [(0, [value])]
+    _new, changed = conf.apply_settings(text, {"masterauth": value, "port": 1})
+    assert changed == []
+
+
+def test_parse_errors_name_the_line_and_directive_never_the_content() -> None:
+    secret = 'hunter2-"secret'
+    text = f"port 1\nrequirepass {secret}\n"
+    with pytest.raises(ValueError) as err:
+        conf.parse(text)
+    message = str(err.value)
+    assert "line 2" in message and "requirepass" in message
+    assert "hunter2" not in message and "secret" not in message
+
+
+def test_parse_error_of_a_line_without_a_directive_name() -> None:
+    with pytest.raises(ValueError) as err:
+        conf.parse('"pass word\n')
+    assert "line 1" in str(err.value) and "unknown" in str(err.value) and "pass" not in str(err.value)
+
+
+# --- The same, against a real redis-server on loopback (skipped where it is not installed) ---
+
+needs_redis = pytest.mark.skipif(not have("redis-server"), reason="redis-server is not installed")
+
+
+def _start_redis(tmp_path: Path, lines: list[str]) -> Any:
+    port = free_port()
+    path = tmp_path / "redis.conf"
+    body = [f"port {port}", "bind 127.0.0.1", 'save ""', "appendonly no", f"dir {tmp_path}", *lines]
+    path.write_text("\n".join(body) + "\n", encoding="utf-8")
+    return port, path, daemon(["redis-server", str(path)], port, tmp_path / "redis.log")
+
+
+def _client(port: int) -> Any:
+    redis = pytest.importorskip("redis")
+    return redis.Redis(host="127.0.0.1", port=port, socket_timeout=5)
+
+
+def _config_get(port: int, keys: tuple[str, ...]) -> dict[str, bytes]:
+    """CONFIG GET of each key, the value as the bytes Redis holds."""
+    client = _client(port)
+    found: dict[str, bytes] = {}
+    try:
+        for key in keys:
+            for k, v in client.config_get(key).items():
+                found[k.decode() if isinstance(k, bytes) else k] = v if isinstance(v, bytes) else v.encode()
+    finally:
+        client.close()
+    return found
+
+
+@needs_redis
+@pytest.mark.parametrize("value", HOSTILE)
+def test_real_redis_reads_rendered_values_back(tmp_path: Path, value: str) -> None:
+    port, path, running = _start_redis(tmp_path, [conf.render_line(k, value) for k in REDIS_STRING_KEYS])
+    with running:
+        assert _config_get(port, REDIS_STRING_KEYS) == {k: value.encode() for k in REDIS_STRING_KEYS}
+        # CONFIG REWRITE (Sentinel sends it on every failover) writes Redis's own quoting (\xNN
+        # for non-ASCII bytes): parse reads the same text back, so a re-run changes nothing.
+        # (An empty string is these options' default, which CONFIG REWRITE leaves out.)
+        if value == "":
+            return
+        client = _client(port)
+        client.config_rewrite()
+        client.close()
+        text = path.read_text(encoding="utf-8")
+        _new, changed = conf.apply_settings(text, dict.fromkeys(REDIS_STRING_KEYS, value))
+        assert changed == []
+
+
+@needs_redis
+@pytest.mark.parametrize(
+    "args",
+    [
+        'ab"c d"',
+        "ab'c d'",
+        "a\vb\fc",
+        '"\\xc3\\xa9t\\xc3\\xa9"',
+        "a\u00a0b\x1cd",
+        '"\\x4g\\q\\\\"',
+        "'a\\nb\\'c'",
+        '""',
+    ],
+)
+def test_real_redis_agrees_with_split_args(tmp_path: Path, args: str) -> None:
+    port, _path, running = _start_redis(tmp_path, [f"masteruser {args}"])
+    with running:
+        assert _config_get(port, ("masteruser",))["masteruser"] == conf.split_args(args)[0].encode(
+            "utf-8", "surrogateescape"
+        )
+
+
+@needs_redis
+@pytest.mark.parametrize("args", ['"a"b', "'abc", '"a\\'])
+def test_real_redis_refuses_what_split_args_refuses(tmp_path: Path, args: str) -> None:
+    _port, _path, running = _start_redis(tmp_path, [f"masteruser {args}"])
+    with pytest.raises(RuntimeError, match="Unbalanced quotes"), running:
+        pass
+    with pytest.raises(ValueError):
+        conf.split_args(args)

@@ -219,6 +219,13 @@ def render_line(key: str, value: Any) -> str:
     return " ".join([key] + [quote_arg(a) for a in args])
 
 
+def check_settings(settings: dict[str, Any]) -> None:
+    """Refuse any setting no line could carry (the render_line rules), before anything changes."""
+    for key, value in settings.items():
+        if value is not None:
+            render_line(key, value)
+
+
 def normalise(key: str, args: list[str]) -> str:
     """Canonical comparable form, equal to what CONFIG GET returns for the same setting."""
     joined = " ".join(args)

@@ -37,7 +37,9 @@ options:
   secret_settings:
     description:
       - Settings whose values are secrets (C(masterauth), C(requirepass)), merged over O(settings).
-        Ansible masks their values in every output, C(-vvv) included.
+        Ansible masks their values in every output, C(-vvv) included;
+        pass passwords here rather than in O(settings).
+      - Same form as O(settings).
     type: dict
     default: {}
   host:
@@ -103,7 +105,11 @@ attributes:
 requirements:
   - redis (Python library, Debian package C(python3-redis))
 notes:
-  - Values of C(requirepass) and C(masterauth) never appear in the results.
+  - Values of C(requirepass), C(masterauth) and O(secret_settings) never appear in the results.
+  - "A directive name must be a letter followed by letters, digits or C(-), and no value may hold a
+    newline, carriage return or NUL: such a setting fails the task before anything is written."
+  - Failure messages name the line number and directive of an unreadable line of the file, never
+    its content.
 seealso:
   - module: hakit.redis.ha_check
 """
@@ -116,6 +122,15 @@ EXAMPLES = r"""
       maxmemory: 512mb
       maxmemory-policy: allkeys-lru
   no_log: true
+
+- name: Set the passwords, masked by Ansible wherever they appear
+  hakit.redis.redis_config:
+    password: "{{ redis_password }}"
+    settings:
+      maxmemory: 512mb
+    secret_settings:
+      requirepass: "{{ redis_password }}"
+      masterauth: "{{ redis_password }}"
 
 - name: Make this node a replica of the live master
   hakit.redis.redis_config:
@@ -186,7 +201,8 @@ from ansible_collections.hakit.redis.plugins.module_utils._client import (
 def read_file(path: str) -> str:
     if not os.path.exists(path):
         return ""
-    with open(path, encoding="utf-8") as fh:
+    # surrogateescape: a byte that is not UTF-8 (written by hand) is kept as it is, not an error.
+    with open(path, encoding="utf-8", errors="surrogateescape") as fh:
         return fh.read()
 
 
@@ -194,7 +210,7 @@ def write_file(module: AnsibleModule, path: str, text: str) -> None:
     """Write atomically, keeping the file's owner and mode (0640 redis:redis)."""
     directory = os.path.dirname(path) or "."
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".redis.conf.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+    with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
         fh.write(text)
     if os.path.exists(path):
         st = os.stat(path)
@@ -258,7 +274,9 @@ def replication_state(client: Any) -> tuple[str, str | None, int | None]:
     return "master", None, None
 
 
-def apply_live(module: AnsibleModule, client: Any, keys: list[str], settings: dict[str, Any]) -> list[str]:
+def apply_live(
+    module: AnsibleModule, client: Any, keys: list[str], settings: dict[str, Any], secrets: list[str]
+) -> list[str]:
     """CONFIG SET each key; return those Redis refused as immutable/protected (restart needed)."""
     refused = []
     for key in keys:
@@ -270,7 +288,8 @@ def apply_live(module: AnsibleModule, client: Any, keys: list[str], settings: di
             if "immutable" in text or "protected" in text:
                 refused.append(key)
                 continue
-            module.fail_json(msg=f"CONFIG SET {key} refused by Redis: {exc}", failed_key=key)
+            reason = redact(str(exc), [*secrets, value])
+            module.fail_json(msg=f"CONFIG SET {key} refused by Redis: {reason}", failed_key=key)
     return refused
 
 
@@ -290,13 +309,44 @@ def apply_acl(module: AnsibleModule, client: Any) -> tuple[list[str], list[str]]
     return [], []
 
 
+def redact(text: str, secrets: list[str]) -> str:
+    """`text` with every secret (and every wanted value) replaced, longest first."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, "********")
+    return text
+
+
+def secret_values(params: dict[str, Any]) -> list[str]:
+    """Every argument of a secret setting, and the password: never shown in a message."""
+    values = [params["password"] or ""]
+    for key, value in params["settings"].items():
+        if key.lower() in conf.SECRET_KEYS and value is not None:
+            values.extend(conf.to_args(value))
+    for value in (params["secret_settings"] or {}).values():
+        if value is not None:
+            values.extend(conf.to_args(value))
+    return values
+
+
+def wanted_settings(params: dict[str, Any]) -> dict[str, Any]:
+    """settings, then secret_settings over them, then the replicaof line; keys lower-cased."""
+    settings = {k.lower(): v for k, v in params["settings"].items()}
+    settings.update({k.lower(): v for k, v in (params["secret_settings"] or {}).items()})
+    replicaof = params["replicaof"]
+    if replicaof:
+        settings["replicaof"] = [replicaof["host"], str(replicaof["port"])]
+    return settings
+
+
 def run(module: AnsibleModule, server_reachable: bool = True) -> dict[str, Any]:
     """Plan and apply; with server_reachable False only the file is compared (nothing can run yet)."""
     p = module.params
-    settings = {k.lower(): v for k, v in {**p["settings"], **(p["secret_settings"] or {})}.items()}
     replicaof = p["replicaof"]
-    if replicaof:
-        settings["replicaof"] = [replicaof["host"], str(replicaof["port"])]
+    try:
+        settings = wanted_settings(p)
+        conf.check_settings(settings)
+    except ValueError as exc:
+        module.fail_json(msg=f"settings: {exc}")
 
     text = read_file(p["path"])
     try:
@@ -320,7 +370,8 @@ def run(module: AnsibleModule, server_reachable: bool = True) -> dict[str, Any]:
     acl_changed, acl_pending = apply_acl(module, client) if client is not None and p["acl_path"] else ([], [])
     if not module.check_mode:
         if client is not None and live_keys:
-            restart_keys = sorted(set(restart_keys) | set(apply_live(module, client, live_keys, settings)))
+            refused = apply_live(module, client, live_keys, settings, secret_values(p))
+            restart_keys = sorted(set(restart_keys) | set(refused))
         if client is not None and replication_changed:
             client.execute_command("REPLICAOF", replicaof["host"], str(replicaof["port"]))
         if file_changed:
@@ -343,7 +394,8 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec={
             "path": {"type": "path", "default": "/etc/redis/redis.conf"},
-            # Secrets in settings (requirepass, masterauth) equal `password`, which is no_log: masked.
+            # Secrets go in secret_settings (no_log: masked wherever they appear); ones still passed
+            # in settings (requirepass, masterauth) are masked when they equal `password`.
             "settings": {"type": "dict", "required": True},
             "secret_settings": {"type": "dict", "default": {}, "no_log": True},
             "host": {"type": "str", "default": "127.0.0.1"},

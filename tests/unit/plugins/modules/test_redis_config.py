@@ -142,3 +142,94 @@ def test_without_python3_redis_a_real_run_says_what_is_missing(capsys, monkeypat
 def test_the_password_never_reaches_the_output(capsys, monkeypatch, conf: Path) -> None:
     got = run(capsys, monkeypatch, FakeRedis({}), conf, settings={"requirepass": PASSWORD, "masterauth": PASSWORD})
     assert PASSWORD not in json.dumps(got)
+
+
+# --- secret_settings and failure messages (issue 12): no secret, no part of a line, ever ---
+
+SECRET = "s3cr3t p@ss \"q'x\\y #1"
+
+
+class Refusing(FakeRedis):
+    """A server whose CONFIG SET error quotes the value it was given."""
+
+    def config_set(self, key: str, value: str) -> None:
+        raise Exception(f"ERR CONFIG SET failed (possibly related to argument '{key}') - bad value '{value}'")
+
+
+def _fragments(secret: str, size: int = 4) -> list[str]:
+    return [secret[i : i + size] for i in range(len(secret) - size + 1)]
+
+
+def _shows_no_part_of(secret: str, output: dict[str, Any]) -> bool:
+    text = json.dumps(output, ensure_ascii=False)
+    return not any(part in text for part in _fragments(secret))
+
+
+def test_secret_settings_are_merged_over_settings(capsys, monkeypatch, conf: Path) -> None:
+    server = FakeRedis({"requirepass": PASSWORD, "maxmemory": "0"})
+    got = run(
+        capsys,
+        monkeypatch,
+        server,
+        conf,
+        settings={"maxmemory": "0", "requirepass": "placeholder"},
+        secret_settings={"requirepass": SECRET, "masterauth": SECRET},
+    )
+    assert got["changed_keys"] == ["masterauth", "requirepass"]
+    assert ("CONFIG SET", "requirepass", SECRET) in server.commands
+    written = conf.read_text(encoding="utf-8")
+    assert written.count("requirepass") == 1 and "placeholder" not in written
+    assert _shows_no_part_of(SECRET, got)
+
+
+def test_secret_settings_in_sync_change_nothing(capsys, monkeypatch, conf: Path) -> None:
+    server = FakeRedis({"requirepass": PASSWORD})
+    got = run(capsys, monkeypatch, server, conf, settings={}, secret_settings={"requirepass": PASSWORD})
+    assert not got["changed"] and server.commands == []
+
+
+def test_a_refused_secret_is_not_echoed(capsys, monkeypatch, conf: Path) -> None:
+    server = Refusing({"masterauth": ""})
+    got = run(capsys, monkeypatch, server, conf, settings={}, secret_settings={"masterauth": SECRET})
+    assert got["failed"] and "masterauth" in got["msg"]
+    assert _shows_no_part_of(SECRET, got)
+
+
+def test_a_refused_plain_value_is_not_echoed_either(capsys, monkeypatch, conf: Path) -> None:
+    got = run(capsys, monkeypatch, Refusing({"masteruser": ""}), conf, settings={"masteruser": SECRET})
+    assert got["failed"] and "masteruser" in got["msg"]
+    # (settings is not no_log: its values are in the invocation Ansible shows with -vvv)
+    assert _shows_no_part_of(SECRET, {"msg": got["msg"]})
+
+
+def test_an_unreadable_line_is_named_not_quoted(capsys, monkeypatch, tmp_path: Path) -> None:
+    path = tmp_path / "redis.conf"
+    path.write_text(f'port 6379\nrequirepass "{SECRET[:10]}\nmaxmemory 0\n', encoding="utf-8")
+    got = run(capsys, monkeypatch, FakeRedis({}), path, settings={"maxmemory": "1mb"})
+    assert got["failed"] and "line 2" in got["msg"] and "requirepass" in got["msg"]
+    assert _shows_no_part_of(SECRET[:10], got)
+
+
+@pytest.mark.parametrize(
+    "settings, secret_settings",
+    [
+        ({"maxmemory\nport": "1"}, {}),
+        ({"masteruser": "a\nb"}, {}),
+        ({}, {"requirepass": f"{SECRET}\nrename-command CONFIG x"}),
+        ({}, {"masterauth": f"{SECRET}\r"}),
+        ({}, {"masterauth": f"{SECRET}\0"}),
+    ],
+)
+def test_line_breaks_fail_before_anything_changes(
+    capsys, monkeypatch, conf: Path, settings: dict[str, Any], secret_settings: dict[str, Any]
+) -> None:
+    before = conf.read_text()
+    server = FakeRedis({})
+    got = run(capsys, monkeypatch, server, conf, settings=settings, secret_settings=secret_settings)
+    assert got["failed"] and conf.read_text() == before and server.commands == []
+    assert _shows_no_part_of(SECRET, got)
+
+
+def test_a_replicaof_host_with_a_newline_is_refused(capsys, monkeypatch, conf: Path) -> None:
+    got = run(capsys, monkeypatch, FakeRedis({}), conf, settings={}, replicaof={"host": "10.0.0.1\nport 1"})
+    assert got["failed"] and "replicaof" in got["msg"]

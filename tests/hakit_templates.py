@@ -12,6 +12,9 @@ from typing import Any
 
 from hakit_collection import REPO, link_collection
 
+# Suites that import this module also import ansible_collections.hakit.redis directly.
+link_collection()
+
 # Values a user's inventory or vault may hold. Each must reach its file unchanged or be refused.
 HOSTILE = [
     "p@ss w0rd:#$/\"q'x\\y",
@@ -43,8 +46,11 @@ LINE_BREAKS = ["a\nb", "a\rb", "a\0b", "\n", "tail\n"]
 _FINDER_INSTALLED = False
 
 
-def _install_finder() -> None:
-    """Let Ansible resolve hakit.redis.* and ansible.builtin.* plugins from this tree."""
+def install_collection_finder() -> None:
+    """Let Ansible resolve hakit.redis.* and ansible.builtin.* plugins from this tree (once).
+
+    Must run before anything imports ansible_collections (tests/unit/conftest.py does it).
+    """
     global _FINDER_INSTALLED
     if _FINDER_INSTALLED:
         return
@@ -56,7 +62,7 @@ def _install_finder() -> None:
 
 def render_string(source: str, variables: dict[str, Any]) -> str:
     """`source` rendered by Ansible's Templar with `variables`."""
-    _install_finder()
+    install_collection_finder()
     from ansible.parsing.dataloader import DataLoader
     from ansible.template import Templar, trust_as_template
 

@@ -55,7 +55,7 @@ def unsafe_paths(value: Any, path: str) -> list[str]:
 
 
 def _child(path: str, key: str) -> str:
-    return f"{path}.{key}" if _PLAIN_KEY_RE.match(key) else f"{path}[{key!r}]"
+    return f"{path}.{key}" if _PLAIN_KEY_RE.fullmatch(key) else f"{path}[{key!r}]"
 
 
 def unsafe_keys(variables: Mapping[str, Any]) -> list[str]:

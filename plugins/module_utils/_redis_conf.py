@@ -150,7 +150,7 @@ def _require_separator(following: int) -> None:
 
 def check_directive(key: str) -> None:
     """Refuse a directive name Redis could not have meant (a newline in it would add lines)."""
-    if not _DIRECTIVE_RE.match(key):
+    if not _DIRECTIVE_RE.fullmatch(key):
         raise ValueError(
             f"invalid directive name {key!r}: a redis.conf/sentinel.conf directive is a letter followed "
             "by letters, digits or '-'"
@@ -175,7 +175,7 @@ def quote_arg(value: str) -> str:
     backslash and control characters become \\n, \\t or \\xNN. Other characters (non-ASCII
     included) are copied as they are: sdssplitargs copies every other byte of a quoted argument.
     """
-    if value and _SAFE_RE.match(value):
+    if value and _SAFE_RE.fullmatch(value):
         return value
     out = ['"']
     for ch in value:
@@ -271,7 +271,7 @@ def parse(text: str) -> dict[str, list[tuple[int, list[str]]]]:
 def _directive_of(line: str) -> str:
     """The directive name of an unreadable line, when its first word looks like one."""
     first = line.split(None, 1)[0]
-    return first.lower() if _DIRECTIVE_RE.match(first) else "unknown"
+    return first.lower() if _DIRECTIVE_RE.fullmatch(first) else "unknown"
 
 
 def _effective(key: str, occ: list[tuple[int, list[str]]]) -> str:

@@ -85,7 +85,7 @@ def command_arg(arg: str) -> str:
     for ch in arg:
         if ch.isspace():
             parts.append(f"'{ch}'")
-        elif _SAFE_ARG_RE.match(ch):
+        elif _SAFE_ARG_RE.fullmatch(ch):
             parts.append(ch)
         else:
             parts.append("\\" + ch)
@@ -133,7 +133,7 @@ def environment(env: Mapping[str, Any], name: str = "environment") -> str:
     pairs = []
     for key in sorted(env):
         key_text = str(key)
-        if not _ENV_NAME_RE.match(key_text):
+        if not _ENV_NAME_RE.fullmatch(key_text):
             raise ValueError(
                 f"supervisor option {name} has a variable name that is not a letter or '_' followed by "
                 f"letters, digits or '_': {key_text!r}"

@@ -129,6 +129,10 @@ def test_split_args_refuses_what_redis_refuses(line: str) -> None:
         conf.split_args(line)
 
 
+def test_quote_arg_never_leaves_a_line_break_bare() -> None:
+    assert conf.quote_arg("abc\n") == '"abc\\n"'
+
+
 @pytest.mark.parametrize("value", HOSTILE)
 def test_render_line_round_trips_hostile_values(value: str) -> None:
     line = conf.render_line("masteruser", value)
@@ -143,7 +147,9 @@ def test_render_line_refuses_line_breaks_naming_the_directive(value: str) -> Non
     assert value not in str(err.value)
 
 
-@pytest.mark.parametrize("key", ["", "1port", "port\nbind", "port 1", "a_b", "ma#x", "mä", "-x", 'k"'])
+@pytest.mark.parametrize(
+    "key", ["", "1port", "port\nbind", "port\n", "port\r", "port 1", "a_b", "ma#x", "mä", "-x", 'k"']
+)
 def test_render_line_refuses_directive_names(key: str) -> None:
     with pytest.raises(ValueError, match="invalid directive name"):
         conf.render_line(key, "1")

@@ -45,7 +45,10 @@ def supervisor_problems(spec: Any) -> list[str]:
     """{variable name: [kind, value]} to one message per value supervisor could not read back."""
     if not isinstance(spec, Mapping):
         raise AnsibleFilterError("hakit.redis.supervisor_problems expects a dict of name to [kind, value]")
-    return sup.problems(spec)
+    try:
+        return sup.problems(spec)
+    except KeyError as exc:
+        raise AnsibleFilterError(f"hakit.redis.supervisor_problems: {exc.args[0]}") from None
 
 
 class FilterModule:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from ansible_collections.hakit.redis.plugins.module_utils._injection import line_break_name
@@ -146,14 +147,16 @@ def problems(spec: Mapping[str, Any]) -> list[str]:
     """For preflight: {variable name: [kind, value]} to the error of each value supervisor could
     not read back; kinds: value, word, logfile, command, environment."""
     render = {
-        "value": lambda v, n: option_value(v, n),
-        "word": lambda v, n: option_value(v, n, word=True),
-        "logfile": lambda v, n: option_value(v, n, expansions=2),
+        "value": option_value,
+        "word": partial(option_value, word=True),
+        "logfile": partial(option_value, expansions=2),
         "command": command,
         "environment": environment,
     }
     found = []
     for name, (kind, val) in spec.items():
+        if kind not in render:
+            raise KeyError(f"unknown supervisor value kind {kind!r} for {name}; one of {', '.join(sorted(render))}")
         try:
             render[kind](val, name)
         except ValueError as exc:

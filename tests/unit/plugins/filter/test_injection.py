@@ -82,3 +82,10 @@ def test_keepalived_value_refuses_by_name(kind: str, value: object) -> None:
 def test_supervisor_problems_never_show_the_value() -> None:
     found = supervisor_problems({"redis_dir": ["value", SECRET + " ;x"], "env": ["environment", {"T": SECRET + "\n"}]})
     assert len(found) == 2 and not any(SECRET in f for f in found)
+
+
+def test_an_unknown_kind_is_a_clear_error() -> None:
+    with pytest.raises(AnsibleFilterError, match="unknown supervisor value kind 'path'"):
+        supervisor_problems({"x": ["path", "/a"]})
+    with pytest.raises(AnsibleFilterError, match="unknown keepalived value kind 'text'"):
+        keepalived_problems({"x": ["text", "a"]})

@@ -191,5 +191,5 @@ def test_a_refused_password_is_retried_with_the_previous_one(monkeypatch: pytest
 def test_a_server_refusing_every_password_stops_the_probe_instead_of_a_guess() -> None:
     """Guessing the initial master could demote the live one behind the refusal."""
     refused = {**node("node2", None), "error": "WRONGPASS", "auth_failed": True}
-    with pytest.raises(ProbeError, match="node2 refused the password.*redis_password_previous"):
+    with pytest.raises(ProbeError, match=r"node2 refused the password.*redis_password_previous"):
         decide([sentinel(None, reachable=False)], [node("node1", None), refused], PARAMS)

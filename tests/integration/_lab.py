@@ -28,6 +28,9 @@ _port_blocks = itertools.count(BASE_PORT, 20)
 
 link_collection()
 
+# The linked collection is importable from here on.
+from ansible_collections.hakit.redis.plugins.filter.secrets import acl_hash, derive_password
+
 
 def wait_for(what: str, check: Callable[[], Any], timeout: float = 15.0, interval: float = 0.1) -> Any:
     """Poll `check` until it returns something truthy; fail the test with `what` on timeout."""
@@ -79,6 +82,8 @@ class Lab:
         conf = (
             f'port {port}\nbind {bind}\nsave ""\nappendonly no\nrequirepass {quote(password)}\n'
             f"masterauth {quote(password)}\nreplica-announce-ip {bind}\n{extra}\n"
+            # The read-only user the status playbook logs in as, as the redis role creates it.
+            f"user hakit-check on {acl_hash(derive_password(password, 'hakit-check'))} -@all +ping +info +role\n"
         )
         if replicaof:
             conf += f"replicaof {master_host} {replicaof}\n"

@@ -82,9 +82,12 @@ class Lab:
         conf = (
             f'port {port}\nbind {bind}\nsave ""\nappendonly no\nrequirepass {quote(password)}\n'
             f"masterauth {quote(password)}\nreplica-announce-ip {bind}\n{extra}\n"
-            # The read-only user the status playbook logs in as, as the redis role creates it.
-            f"user hakit-check on {acl_hash(derive_password(password, 'hakit-check'))} -@all +ping +info +role\n"
         )
+        if "user hakit-check " not in extra:
+            # The read-only user the status playbook logs in as, as the redis role creates it.
+            conf += (
+                f"user hakit-check on {acl_hash(derive_password(password, 'hakit-check'))} -@all +ping +info +role\n"
+            )
         if replicaof:
             conf += f"replicaof {master_host} {replicaof}\n"
         self._start(name, ["redis-server"], conf)

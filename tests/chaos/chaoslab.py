@@ -43,6 +43,9 @@ NETWORK = "hakit-chaos"
 SUBNET = "172.28.8.0/24"
 VIP = "172.28.8.100"
 IPS = {f"node{i}": f"172.28.8.{10 + i}" for i in range(1, 5)}
+# A container on the lab network that is not part of the deployment (tests/chaos/resp_probe.py).
+PROBE = "probe"
+PROBE_IP = "172.28.8.50"
 LEGACY_PASSWORDS = os.environ.get("HAKIT_CHAOS_LEGACY_PASSWORDS") == "1"
 SENTINEL_AUTH = os.environ.get("HAKIT_CHAOS_SENTINEL_AUTH", "1") != "0"
 # redis_password: exactly the one issue 12 names.
@@ -169,6 +172,10 @@ class Lab:
     down_after_ms: int = DOWN_AFTER_MS
     vip: bool = True  # topology 4 has one; topology 3 (two Sentinels) has none
     extra_vars: dict[str, object] = field(default_factory=dict)
+    # Process lists sampled while the lab converges, fails over, re-runs (issue 12's secret scan).
+    ps: ProcessSampler = field(default_factory=lambda: ProcessSampler(), repr=False)
+    # Every run made with -vvv: (what it was, its result), for the secret scan of their output.
+    verbose_runs: list[tuple[str, PlayResult]] = field(default_factory=list, repr=False)
 
     # ---- containers -------------------------------------------------------------------------
     @property
@@ -181,7 +188,7 @@ class Lab:
 
     @staticmethod
     def destroy() -> None:
-        for node in IPS:
+        for node in [*IPS, PROBE]:
             docker("rm", "-f", Lab.container(node), check=False)
         docker("network", "rm", NETWORK, check=False)
 
@@ -303,15 +310,23 @@ class Lab:
         return ansible_env()
 
     def playbook(
-        self, name: str = "topology4", limit: str | None = None, extra: dict[str, object] | None = None
+        self,
+        name: str = "topology4",
+        limit: str | None = None,
+        extra: dict[str, object] | None = None,
+        verbose: str | None = None,
     ) -> PlayResult:
+        """Runs hakit.redis.<name>; with verbose (a label saying what the run is), with -vvv and
+        kept in verbose_runs for the secret scan of its output."""
         self.write_inventory()
         cmd = [shutil.which("ansible-playbook") or "ansible-playbook", f"hakit.redis.{name}", "-i", str(self.inventory)]
         if limit:
             cmd += ["--limit", limit]
         if extra:
             cmd += ["-e", json.dumps(extra)]
-        log(f"ansible-playbook hakit.redis.{name} --limit {limit} -e {extra}")
+        if verbose:
+            cmd += ["-vvv"]
+        log(f"ansible-playbook hakit.redis.{name} --limit {limit} -e {extra}{' -vvv' if verbose else ''}")
         start = time.monotonic()
         res = subprocess.run(cmd, capture_output=True, text=True, env=self.env(), cwd=self.workdir, timeout=2400)
         secs = time.monotonic() - start
@@ -319,7 +334,10 @@ class Lab:
         (self.workdir / f"{name}-{int(time.time())}.log").write_text(out)
         changed = changed_counts(res.stdout)
         log(f"  rc={res.returncode} {secs:.0f} s changed={changed}")
-        return PlayResult(res.returncode, changed, secs, out)
+        result = PlayResult(res.returncode, changed, secs, out)
+        if verbose:
+            self.verbose_runs.append((verbose, result))
+        return result
 
     def ha_check(self, attempts: int = 12, interval: float = 5) -> str:
         """hakit.redis.ha_check from a running Sentinel host until healthy (bounded); returns its output."""
@@ -499,6 +517,36 @@ class Lab:
                     self.exec(node, f"kill -CONT {pid}")
             self.exec(node, "supervisorctl start all >/dev/null 2>&1 || true")
 
+    # ---- a host outside the deployment ------------------------------------------------------
+    def start_probe(self) -> None:
+        """A bare container on the lab network (--init, the base image, nothing installed)."""
+        docker("rm", "-f", self.container(PROBE), check=False)
+        docker(
+            "run", "-d", "--init", "--name", self.container(PROBE), "--hostname", PROBE, "--network", NETWORK,
+            "--ip", PROBE_IP, "--label", "hakit.scenario=chaos", IMAGE, "sleep", "infinity",
+        )  # fmt: skip
+
+    def remove_probe(self) -> None:
+        docker("rm", "-f", self.container(PROBE), check=False)
+
+    @staticmethod
+    def session(node: str, port: int, commands: list[list[str]], auth: tuple[str, str] | None = None,
+                refused_only: bool = False) -> dict[str, object]:  # fmt: skip
+        """One connection of the probe (see resp_probe.py): AUTH first when given, then commands."""
+        return {"host": IPS[node], "port": port, "auth": list(auth) if auth else None, "commands": commands,
+                "refused_only": refused_only}  # fmt: skip
+
+    def resp(self, sessions: list[dict[str, object]]) -> list[list[object]]:
+        """Runs the sessions from the probe container; the plan (passwords included) goes over stdin."""
+        script = Path(__file__).with_name("resp_probe.py").read_text()
+        res = subprocess.run(
+            ["docker", "exec", "-i", self.container(PROBE), "python3", "-c", script],
+            input=json.dumps({"sessions": sessions}), capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        if res.returncode != 0:
+            raise AssertionError(f"the RESP probe failed (rc {res.returncode}): {res.stderr[-2000:]}")
+        return json.loads(res.stdout)  # type: ignore[no-any-return]
+
     # ---- files and data ---------------------------------------------------------------------
     def sentinel_conf(self, node: str) -> str:
         return self.exec(node, "cat /etc/redis/sentinel.conf").stdout
@@ -609,3 +657,102 @@ class Writer(threading.Thread):
 
     def errors_after(self, t: float, contains: str) -> list[float]:
         return [e[0] for e in self.snapshot() if e[0] > t and contains in e[4]]
+
+
+class ProcessSampler:
+    """Samples `ps -ww -eo args` on lab nodes about every 0.2 s while a phase runs, and keeps every
+    distinct line with the phases and nodes it was seen on (issue 12: no secret in a process list).
+
+    One `docker exec` per node runs the sampling loop inside the container (the same PID namespace
+    a `docker exec <node> ps` sees) and streams the samples back; a new `docker exec` per sample
+    would cost five container execs a second per node on a two-core machine while the lab
+    converges. A node that goes away (stopped) is followed again when it comes back.
+    """
+
+    MARK = "--hakit-ps-sample--"
+    # Bounded by itself (30 min) in case nobody stops it; `kill <its pid>` ends it earlier.
+    LOOP = (
+        f"echo $$; export LC_ALL=C.UTF-8; while [ $SECONDS -lt 1800 ]; do ps -ww -eo args; echo {MARK}; sleep 0.2; done"
+    )
+
+    def __init__(self) -> None:
+        self.lines: dict[str, set[tuple[str, str]]] = {}  # line -> {(phase, node)}
+        self.samples: dict[str, dict[str, int]] = {}  # phase -> node -> samples
+        self.seconds: dict[str, float] = {}  # phase -> how long it was sampled
+        self.nodes: dict[str, set[str]] = {}  # phase -> the nodes it sampled
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _end_loop(node: str, pid: str) -> None:
+        if pid.isdigit():
+            docker("exec", Lab.container(node), "kill", pid, check=False, timeout=30)
+
+    def _follow(
+        self, node: str, phase: str, stop: threading.Event, running: dict[str, tuple[subprocess.Popen[str], str]]
+    ) -> None:
+        container = Lab.container(node)
+        while not stop.is_set():
+            proc = subprocess.Popen(
+                ["docker", "exec", container, "bash", "-c", self.LOOP],
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, errors="replace",
+            )  # fmt: skip
+            assert proc.stdout is not None
+            pid = proc.stdout.readline().strip()  # the loop's PID inside the container
+            running[node] = (proc, pid)
+            if stop.is_set():  # stopped while this loop started: the stopper may have missed it
+                self._end_loop(node, pid)
+            block: list[str] = []
+            for raw in proc.stdout:
+                line = raw.rstrip("\n")
+                if line != self.MARK:
+                    block.append(line)
+                    continue
+                with self._lock:
+                    self.samples[phase][node] = self.samples[phase].get(node, 0) + 1
+                    for seen in block:
+                        self.lines.setdefault(seen, set()).add((phase, node))
+                block = []
+            proc.wait()
+            stop.wait(0.5)  # the node is down (or the loop ended): try again until stopped
+
+    class _Phase:
+        def __init__(self, sampler: ProcessSampler, phase: str, nodes: list[str]) -> None:
+            self.sampler, self.phase, self.nodes = sampler, phase, nodes
+            self.stop = threading.Event()
+            self.running: dict[str, tuple[subprocess.Popen[str], str]] = {}
+            self.threads: list[threading.Thread] = []
+            self.start = 0.0
+
+        def __enter__(self) -> ProcessSampler._Phase:
+            with self.sampler._lock:
+                self.sampler.samples.setdefault(self.phase, {})
+                self.sampler.nodes.setdefault(self.phase, set()).update(self.nodes)
+            self.start = time.monotonic()
+            for node in self.nodes:
+                t = threading.Thread(target=self.sampler._follow, args=(node, self.phase, self.stop, self.running),
+                                     daemon=True, name=f"ps-{self.phase}-{node}")  # fmt: skip
+                t.start()
+                self.threads.append(t)
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.stop.set()
+            for node, (_, pid) in list(self.running.items()):
+                self.sampler._end_loop(node, pid)
+            for t in self.threads:
+                t.join(timeout=30)
+            for proc, _ in self.running.values():  # a docker exec client that did not end with its loop
+                if proc.poll() is None:
+                    proc.kill()
+            secs = time.monotonic() - self.start
+            with self.sampler._lock:
+                self.sampler.seconds[self.phase] = self.sampler.seconds.get(self.phase, 0.0) + secs
+            log(f"ps sampled during {self.phase} for {secs:.0f} s: {self.sampler.samples[self.phase]}")
+
+    def during(self, phase: str, nodes: Iterable[str]) -> ProcessSampler._Phase:
+        """`with sampler.during("converge", lab.nodes): ...` samples those nodes while the block runs."""
+        return self._Phase(self, phase, list(nodes))
+
+    def phase_lines(self, phase: str) -> list[str]:
+        with self._lock:
+            return [line for line, where in self.lines.items() if any(p == phase for p, _ in where)]

@@ -26,15 +26,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-# Module scope: test_faults.py is the one topology-4 module and shares one lab; test_topology3.py,
-# collected after it, needs the same addresses for its own two-node lab.
-@pytest.fixture(scope="module")
+# Session scope: test_faults.py and test_security.py share one topology-4 lab (one converge, which
+# test_security.py's scans also look at). test_topology3.py, collected after them, builds its own
+# two-node lab on the same addresses: its Lab.create() removes this one's containers first, and the
+# teardown here then finds nothing left to remove.
+@pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    """Network, containers, inventory in a temp dir, hakit.redis.topology4; all removed at the end."""
+    """Network, containers, inventory in a temp dir, hakit.redis.topology4; all removed at the end.
+    The converge runs with -vvv while the process lists of the nodes are sampled (issue 12)."""
     the_lab = Lab(tmp_path_factory.mktemp("chaos-lab"))
     try:
         the_lab.create()
-        res = the_lab.playbook()
+        with the_lab.ps.during("converge", the_lab.nodes):
+            res = the_lab.playbook(verbose="the first converge")
         if res.rc != 0:
             pytest.fail(f"hakit.redis.topology4 failed (rc {res.rc}):\n{res.output[-6000:]}")
         master = the_lab.wait_invariant(timeout=180)

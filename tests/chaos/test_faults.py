@@ -37,9 +37,11 @@ def others_of(lab: Lab, node: str) -> list[str]:
 
 
 def assert_rerun_unchanged(lab: Lab, master: str, limit: str | None = None) -> None:
-    """Re-run of topology4: changed=0, the master not demoted, Sentinel's own lines untouched."""
+    """Re-run of topology4: changed=0, the master not demoted, Sentinel's own lines untouched.
+    It runs with -vvv while the process lists are sampled: test_security.py scans both for secrets."""
     before = lab.learned_lines()
-    res = lab.playbook(limit=limit)
+    with lab.ps.during("rerun", lab.nodes):
+        res = lab.playbook(limit=limit, verbose=f"re-run after a failover (limit {limit})")
     assert res.rc == 0, res.output[-5000:]
     assert res.total_changed == 0, f"re-run changed {res.changed}: {res.changed_tasks()}"
     assert lab.master() == master, "the re-run moved the master"
@@ -73,18 +75,20 @@ def test_master_node_loss_failover_rejoin_and_rerun(healthy: Lab) -> None:
     old = lab.wait_invariant()
     ws = start_writer(lab, "nodeloss")
     wv = start_writer(lab, "nodeloss-vip", "vip", acked=False, wait_ms=None)
-    lab.stop_node(old)
-    t_dead = time.time()
-    new = lab.wait_invariant(timeout=120, down=[old])
-    assert new != old
-    assert lab.vip_holders() == [new]
-    ws.wait_progress(20)  # writes go on through Sentinel (1 replica left: none to acknowledge)
-    wv.wait_progress(20)  # and through the VIP
-    log(f"write gap via Sentinel {ws.first_ok_after(t_dead) - ws.last_ok_before(t_dead):.1f} s, "  # type: ignore[operator]
-        f"via VIP {wv.first_ok_after(t_dead) - wv.last_ok_before(t_dead):.1f} s (down-after {DOWN_AFTER_MS} ms)")  # type: ignore[operator]  # fmt: skip
-    lab.start_node(old)
-    assert lab.wait_invariant(timeout=120) == new, "the returning old master took the master role back"
-    lab.wait_replicas_synced(new)
+    # test_security.py scans the process lists sampled through the failover and the rejoin.
+    with lab.ps.during("failover", lab.nodes):
+        lab.stop_node(old)
+        t_dead = time.time()
+        new = lab.wait_invariant(timeout=120, down=[old])
+        assert new != old
+        assert lab.vip_holders() == [new]
+        ws.wait_progress(20)  # writes go on through Sentinel (1 replica left: none to acknowledge)
+        wv.wait_progress(20)  # and through the VIP
+        log(f"write gap via Sentinel {ws.first_ok_after(t_dead) - ws.last_ok_before(t_dead):.1f} s, "  # type: ignore[operator]
+            f"via VIP {wv.first_ok_after(t_dead) - wv.last_ok_before(t_dead):.1f} s (down-after {DOWN_AFTER_MS} ms)")  # type: ignore[operator]  # fmt: skip
+        lab.start_node(old)
+        assert lab.wait_invariant(timeout=120) == new, "the returning old master took the master role back"
+        lab.wait_replicas_synced(new)
     ws.wait_progress(20, acked=True)
     assert_rerun_unchanged(lab, new)
     assert_no_acked_loss(lab, new, ws)

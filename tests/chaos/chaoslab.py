@@ -60,6 +60,9 @@ APP_RULES = "~* &* +@all -@dangerous"
 # The internal ACL users: passwords derived from redis_password (on the Redis servers) and from
 # sentinel_password (on the Sentinels) by plugins/filter/secrets.py.
 REDIS_INTERNAL_USERS = ("hakit-replication", "hakit-sentinel", "hakit-check")
+# Exists only when the default user is switched off (not in this lab), but its password is derived
+# from redis_password all the same: the scans look for it too.
+REDIS_ADMIN_USER = "hakit-admin"
 SENTINEL_INTERNAL_USERS = ("hakit-peer", "hakit-check")
 MASTER_NAME = "mymaster"
 DOWN_AFTER_MS = int(os.environ.get("HAKIT_CHAOS_DOWN_AFTER_MS", "3000"))
@@ -97,7 +100,9 @@ def secrets() -> dict[str, str]:
         "sentinel_password": SENTINEL_PASSWORD,
         f"{APP_USER} (redis_users)": APP_PASSWORD,
     }
-    out |= {f"{u} (derived from redis_password)": internal_password(u) for u in REDIS_INTERNAL_USERS}
+    out |= {
+        f"{u} (derived from redis_password)": internal_password(u) for u in (*REDIS_INTERNAL_USERS, REDIS_ADMIN_USER)
+    }
     out |= {f"{u} (derived from sentinel_password)": internal_password(u, "sentinel") for u in SENTINEL_INTERNAL_USERS}
     return {name: value for name, value in out.items() if value}
 

@@ -107,6 +107,49 @@ def secrets() -> dict[str, str]:
     return {name: value for name, value in out.items() if value}
 
 
+def inventory_secrets(inv_vars: dict[str, object]) -> dict[str, str]:
+    """The secrets one inventory gives the hosts: the passwords, the previous ones of a rotation,
+    every redis_users password, and what the controller derives from each."""
+    out: dict[str, str] = {}
+    for key, users in (
+        ("redis_password", (*REDIS_INTERNAL_USERS, REDIS_ADMIN_USER)),
+        ("redis_password_previous", (*REDIS_INTERNAL_USERS, REDIS_ADMIN_USER)),
+        ("sentinel_password", SENTINEL_INTERNAL_USERS),
+        ("sentinel_password_previous", SENTINEL_INTERNAL_USERS),
+    ):
+        value = inv_vars.get(key)
+        if value:
+            out[key] = str(value)
+            out |= {f"{u} (derived from {key})": derive_password(value, u) for u in users}
+    for user in inv_vars.get("redis_users") or []:  # type: ignore[attr-defined]
+        passwords = [user.get("password"), *(user.get("passwords") or [])]
+        out |= {f"{user['name']} (redis_users) #{i}": str(pw) for i, pw in enumerate(passwords) if pw}
+    return out
+
+
+# Every secret an inventory written by this process gave the lab: a test that rotates passwords
+# (test_rotation.py) must not leave the scans looking for the current ones only.
+_DEPLOYED: dict[str, str] = {}
+
+
+def _remember(named: dict[str, str]) -> None:
+    known = set(_DEPLOYED.values())
+    for name, value in named.items():
+        if value in known:
+            continue
+        key, n = name, 2
+        while key in _DEPLOYED:
+            key, n = f"{name} ({n})", n + 1
+        _DEPLOYED[key] = value
+        known.add(value)
+
+
+def deployed_secrets() -> dict[str, str]:
+    """secrets() and every secret a lab inventory of this process has held (rotations included)."""
+    _remember(secrets())
+    return dict(_DEPLOYED)
+
+
 _QUOTING = re.compile(r"[\\\"'$`\x00-\x1f\x7f-\U0010ffff]")
 
 
@@ -125,7 +168,7 @@ def secret_forms(secret: str) -> set[str]:
 
 def find_secrets(lines: Iterable[str], named: dict[str, str] | None = None) -> list[str]:
     """Lines that hold a secret in any of its forms, each with the secret masked as <its name>."""
-    forms = [(form, name) for name, value in (named or secrets()).items() for form in secret_forms(value)]
+    forms = [(form, name) for name, value in (named or deployed_secrets()).items() for form in secret_forms(value)]
     forms.sort(key=lambda f: -len(f[0]))  # mask the longest form first
     hits = []
     for line in lines:
@@ -307,6 +350,7 @@ class Lab:
                 },
             }
         }
+        _remember(inventory_secrets(inv["all"]["vars"]))  # type: ignore[index]
         # JSON is YAML; json.dumps quotes the passwords for YAML too (\uXXXX for non-ASCII).
         self.inventory.write_text("---\n" + json.dumps(inv, indent=2) + "\n")
         return self.inventory

@@ -29,10 +29,10 @@ from chaoslab import (
     SENTINEL_INTERNAL_USERS,
     SENTINEL_PASSWORD,
     Lab,
+    deployed_secrets,
     find_secrets,
     internal_password,
     log,
-    secrets,
     wait_for,
 )
 
@@ -252,7 +252,7 @@ def test_process_lists_hold_no_secret(scanned: Lab, capsys: pytest.CaptureFixtur
         print(f"\n[chaos ps scan] {len(lines)} distinct process lines; " + "; ".join(summary))
     log("ps scan: " + "; ".join(summary))
     assert not too_few, "the process-list sampler did not sample enough:\n" + "\n".join(too_few)
-    names = secrets()
+    names = deployed_secrets()
     hits = []
     for line in sorted(lines):
         masked = find_secrets([line], names)

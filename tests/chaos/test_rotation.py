@@ -71,7 +71,10 @@ def rotate(lab: Lab, monkeypatch: pytest.MonkeyPatch, to: tuple[str, str], app_p
         "sentinel_password_previous": old[1],
         "redis_users": [{"name": APP_USER, "passwords": app_passwords, "rules": APP_RULES}],
     }
-    res = lab.playbook()
+    # With -vvv under the process-list sampler: test_security.py scans both for every password any
+    # inventory gave the lab, the rotated ones included.
+    with lab.ps.during("rotation", lab.nodes):
+        res = lab.playbook(verbose="password rotation")
     assert res.rc == 0, res.output[-6000:]
     return res.seconds
 

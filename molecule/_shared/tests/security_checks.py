@@ -37,12 +37,16 @@ def client(cluster: Cluster, host: str, port: int, username: str | None = None, 
 
 
 def refused(call: Any) -> None:
-    """Refused for want of permission (NOPERM; redis-py drops the prefix from the message)."""
+    """Refused for want of permission (NOPERM; redis-py drops the prefix from the message). DEBUG
+    never gets that far: with enable-debug-command no, Redis refuses it to every client first."""
     with pytest.raises(redis.exceptions.ResponseError) as info:
         call()
-    assert isinstance(info.value, redis.exceptions.NoPermissionError) or "NO PERMISSIONS" in str(info.value).upper(), (
-        repr(info.value)
-    )
+    text = str(info.value).upper()
+    assert (
+        isinstance(info.value, redis.exceptions.NoPermissionError)
+        or "NO PERMISSIONS" in text
+        or "DEBUG COMMAND NOT ALLOWED" in text
+    ), repr(info.value)
 
 
 def noauth(call: Any) -> None:
@@ -73,6 +77,10 @@ def test_app_user_reads_and_writes_but_administers_nothing(cluster: Cluster, hos
     assert c.set("hakit:molecule:app", "1") and c.get("hakit:molecule:app") == "1"
     for cmd in (("CONFIG", "GET", "maxmemory"), ("FLUSHALL",), ("DEBUG", "SLEEP", "0")):
         refused(lambda cmd=cmd: c.execute_command(*cmd))
+    # And the ACL itself says no to all three, whatever enable-debug-command says.
+    admin = client(cluster, cluster.master(), REDIS_PORT, password=cluster.password)
+    for cmd in (("CONFIG", "GET", "maxmemory"), ("FLUSHALL",), ("DEBUG", "SLEEP", "0")):
+        assert "no permissions" in str(admin.execute_command("ACL", "DRYRUN", "app", *cmd)).lower(), cmd
 
 
 def test_check_user_only_reads_state(cluster: Cluster) -> None:

@@ -79,18 +79,13 @@ YAML
   roles:
     - role: hakit.redis.redis
   post_tasks:
-    - name: Ask redis for PONG with the password
-      ansible.builtin.command: redis-cli -h 127.0.0.1 -p {{ redis_port | default(6379) }} PING
-      environment:
-        REDISCLI_AUTH: "{{ redis_password }}"
-      register: __install_ping
-      changed_when: false
-      no_log: true
-
-    - name: Check the answer
-      ansible.builtin.assert:
-        that: __install_ping.stdout == 'PONG'
-        fail_msg: "redis-cli PING with the password answered {{ __install_ping.stdout | default('nothing') }}"
+    - name: Ask redis for PONG with the password (the installed collection's own module)
+      hakit.redis.redis_wait:
+        port: "{{ redis_port | default(6379) }}"
+        password: "{{ redis_password }}"
+        command: [PING]
+        expect: ^PONG$
+        timeout: 10
 YAML
 }
 

@@ -187,22 +187,29 @@ def module_params(**overrides: Any) -> dict[str, Any]:
     return params
 
 
-def run_ansible(
-    tmp_path: Path, args: dict[str, Any], python: str = sys.executable, flags: tuple[str, ...] = ()
-) -> dict[str, Any]:
-    """Run ha_check through ansible-playbook (JSON callback); return the task's result and rc."""
+def play_one_task(
+    tmp_path: Path,
+    module: str,
+    args: dict[str, Any],
+    python: str = sys.executable,
+    flags: tuple[str, ...] = (),
+    callback: str = "ansible.builtin.json",
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any] | None]:
+    """Run one task of `module` with `args` through ansible-playbook on localhost; the process and,
+    with the JSON callback, the task's result. The arguments go in a vars file, never on the
+    command line (they may hold passwords)."""
     import json
 
-    playbook = tmp_path / "check.yml"
+    playbook = tmp_path / "one-task.yml"
     playbook.write_text(
         "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
-        '    - name: Check\n      hakit.redis.ha_check: "{{ check_args }}"\n',
+        f'    - name: One task\n      {module}: "{{{{ task_args }}}}"\n',
         encoding="utf-8",
     )
     extra = tmp_path / "vars.json"
-    extra.write_text(json.dumps({"check_args": args, "ansible_python_interpreter": python}), encoding="utf-8")
+    extra.write_text(json.dumps({"task_args": args, "ansible_python_interpreter": python}), encoding="utf-8")
     env = ansible_env(
-        ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
+        ANSIBLE_STDOUT_CALLBACK=callback,
         ANSIBLE_LOCALHOST_WARNING="false",
         ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
     )
@@ -215,11 +222,20 @@ def run_ansible(
         timeout=120,
         check=False,
     )
+    if callback != "ansible.builtin.json":
+        return proc, None
     try:
-        report = json.loads(proc.stdout)
-        result = report["plays"][0]["tasks"][0]["hosts"]["localhost"]
+        return proc, json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
     except (ValueError, KeyError, IndexError):
         pytest.fail(f"ansible-playbook gave no JSON result (rc {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+
+
+def run_ansible(
+    tmp_path: Path, args: dict[str, Any], python: str = sys.executable, flags: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Run ha_check through ansible-playbook (JSON callback); return the task's result and rc."""
+    proc, result = play_one_task(tmp_path, "hakit.redis.ha_check", args, python, flags)
+    assert result is not None
     result["rc"] = proc.returncode
     result["raw_output"] = proc.stdout + proc.stderr
     return result

@@ -3,19 +3,15 @@ redis-server / redis-sentinel processes on loopback with a least-privilege ACL u
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from _lab import PASSWORD, Lab, module_params, wait_for
+from _lab import PASSWORD, Lab, module_params, play_one_task, wait_for
 
 from ansible_collections.hakit.redis.plugins.modules import ha_check, master_probe, redis_wait
-from hakit_collection import ansible_env
 
 CHECK_USER = "hakit-check"
 # Alphanumeric, like the passwords hakit.redis.derive_password gives the internal users.
@@ -44,36 +40,8 @@ def run_playbook(
     tmp_path: Path, args: dict[str, Any], flags: tuple[str, ...] = (), callback: str = "ansible.builtin.json"
 ) -> tuple[int, str, dict[str, Any] | None]:
     """One redis_wait task through ansible-playbook: rc, all output, the task's result (JSON callback)."""
-    playbook = tmp_path / "wait.yml"
-    playbook.write_text(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
-        '    - name: Wait\n      hakit.redis.redis_wait: "{{ wait_args }}"\n',
-        encoding="utf-8",
-    )
-    extra = tmp_path / "vars.json"
-    extra.write_text(json.dumps({"wait_args": args, "ansible_python_interpreter": sys.executable}), encoding="utf-8")
-    env = ansible_env(
-        ANSIBLE_STDOUT_CALLBACK=callback,
-        ANSIBLE_LOCALHOST_WARNING="false",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-    )
-    ansible_playbook = str(Path(sys.executable).parent / "ansible-playbook")
-    proc = subprocess.run(
-        [ansible_playbook, "-i", "localhost,", "-c", "local", str(playbook), "-e", f"@{extra}", *flags],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    output = proc.stdout + proc.stderr
-    if callback != "ansible.builtin.json":
-        return proc.returncode, output, None
-    try:
-        result = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
-    except (ValueError, KeyError, IndexError):
-        pytest.fail(f"ansible-playbook gave no JSON result (rc {proc.returncode}):\n{output}")
-    return proc.returncode, output, result
+    proc, result = play_one_task(tmp_path, "hakit.redis.redis_wait", args, flags=flags, callback=callback)
+    return proc.returncode, proc.stdout + proc.stderr, result
 
 
 def redis_with_check_user(lab: Lab, name: str, port: int, replicaof: int | None = None) -> int:

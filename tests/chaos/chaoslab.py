@@ -39,13 +39,18 @@ from redis.sentinel import Sentinel
 from hakit_collection import REPO, ansible_env
 
 IMAGE = os.environ.get("HAKIT_IMAGE", "hakit/debian:bookworm")
-NETWORK = "hakit-chaos"
-SUBNET = "172.28.8.0/24"
-VIP = "172.28.8.100"
-IPS = {f"node{i}": f"172.28.8.{10 + i}" for i in range(1, 5)}
+# HAKIT_CHAOS_NET=9 moves the whole lab to hakit-chaos9 on 172.28.9.0/24, so a benchmark and the
+# chaos suite (or two developers) can run side by side. Only these two project subnets exist.
+_NET = os.environ.get("HAKIT_CHAOS_NET", "8")
+if _NET not in ("8", "9"):
+    raise SystemExit(f"HAKIT_CHAOS_NET must be 8 or 9 (the project's chaos subnets), not {_NET!r}")
+NETWORK = "hakit-chaos" if _NET == "8" else "hakit-chaos9"
+SUBNET = f"172.28.{_NET}.0/24"
+VIP = f"172.28.{_NET}.100"
+IPS = {f"node{i}": f"172.28.{_NET}.{10 + i}" for i in range(1, 5)}
 # A container on the lab network that is not part of the deployment (tests/chaos/resp_probe.py).
 PROBE = "probe"
-PROBE_IP = "172.28.8.50"
+PROBE_IP = f"172.28.{_NET}.50"
 LEGACY_PASSWORDS = os.environ.get("HAKIT_CHAOS_LEGACY_PASSWORDS") == "1"
 SENTINEL_AUTH = os.environ.get("HAKIT_CHAOS_SENTINEL_AUTH", "1") != "0"
 # redis_password: exactly the one issue 12 names.

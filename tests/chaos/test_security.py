@@ -28,6 +28,7 @@ from chaoslab import (
     REDIS_INTERNAL_USERS,
     SENTINEL_INTERNAL_USERS,
     SENTINEL_PASSWORD,
+    SUBNET,
     Lab,
     deployed_secrets,
     find_secrets,
@@ -43,7 +44,7 @@ MIN_RATE = 1.0  # samples per node and second, over a whole phase
 PHASES = ("converge", "failover", "rerun")
 # An unused address inside the lab's own subnet: should a regression let an unauthenticated
 # SENTINEL MONITOR through, the Sentinel would try this address, never one outside the project.
-MONITOR_TARGET = "172.28.8.99"
+MONITOR_TARGET = SUBNET.replace(".0/24", ".99")
 KEY = "hakit:probe:k"
 
 REDIS, SENTINEL = 6379, 26379

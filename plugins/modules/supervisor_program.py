@@ -10,10 +10,11 @@ short_description: Keep one supervisord program defined and running, in one modu
 version_added: 0.2.0
 description:
   - Writes the program's file in supervisord's include directory when it differs, and otherwise makes sure the
-    program runs (C(supervisorctl status), and C(start) when it is neither RUNNING nor STARTING).
-  - A new or changed definition is not applied here. RV(needs_update) tells the caller to run
-    C(supervisorctl update NAME), which restarts the daemon, one host at a time; the supervisor role's
-    C(tasks_from=program) does that with C(throttle=1).
+    program runs (its status, and a start when it is neither RUNNING nor STARTING), through supervisord's
+    XML-RPC socket as M(hakit.redis.daemon) does.
+  - A new or changed definition is not applied here. RV(needs_update) tells the caller to apply it with
+    M(hakit.redis.daemon) O(hakit.redis.daemon#module:state=updated), which restarts the daemon, one host at a
+    time; the supervisor role's C(tasks_from=program) does that with C(throttle=1).
   - Used by the supervisor role for redis-server, redis-sentinel and keepalived; one module run per program on
     a re-run, where a template, a status and a start task took three to four.
 author: hakit.redis contributors (@hakit)
@@ -35,12 +36,12 @@ options:
     type: path
     default: /etc/supervisor/conf.d
   config_path:
-    description: supervisord's main configuration file, given to C(supervisorctl -c).
+    description: supervisord's main configuration file; its C([supervisorctl] serverurl) names the socket.
     type: path
     default: /etc/supervisor/supervisord.conf
   service:
     description:
-      - The distro service that runs supervisord. When C(supervisorctl) cannot reach supervisord, the module
+      - The distro service that runs supervisord. When supervisord does not answer on its socket, the module
         starts it with C(service NAME start), which uses the systemd unit or the init script, and waits up to
         30 seconds for it to answer. So a re-run repairs a stopped supervisord without a task of its own.
     type: str
@@ -62,10 +63,12 @@ EXAMPLES = r"""
   register: prog
 
 - name: Apply the new definition, one host at a time
-  ansible.builtin.command: supervisorctl update redis-server
+  hakit.redis.daemon:
+    name: redis-server
+    manager: supervisor
+    state: updated
   when: prog.needs_update
   throttle: 1
-  changed_when: true
 """
 
 RETURN = r"""
@@ -78,19 +81,18 @@ started:
   returned: always
   type: bool
 status:
-  description: The line C(supervisorctl status NAME) printed (empty when not asked).
+  description: The program's state before the run (RUNNING, STOPPED, ...; empty when not asked).
   returned: always
   type: str
 """
 
 import os
 import tempfile
-import time
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
 
-RUNNING = ("RUNNING", "STARTING")
+from ansible_collections.hakit.redis.plugins.module_utils._supervisor import RUNNING_STATES, SupervisorError, connect
 
 
 def read(path: str) -> str | None:
@@ -107,11 +109,6 @@ def write(path: str, content: str) -> None:
         handle.write(content)
     os.chmod(tmp, 0o644)
     os.rename(tmp, path)
-
-
-def supervisorctl(module: AnsibleModule, *args: str) -> tuple[int, str]:
-    rc, out, err = module.run_command(["supervisorctl", "-c", module.params["config_path"], *args])
-    return rc, (out or err).strip()
 
 
 def sync_file(module: AnsibleModule, path: str) -> tuple[bool, dict[str, str] | None]:
@@ -131,46 +128,20 @@ def sync_file(module: AnsibleModule, path: str) -> tuple[bool, dict[str, str] | 
     return True, {"before_header": path, "after_header": path, "before": before or "", "after": content}
 
 
-def unreachable(rc: int, status: str) -> bool:
-    """supervisorctl's answer when supervisord itself is down: no socket file, or the socket refuses."""
-    text = status.lower()
-    return rc != 0 and "no such process" not in text and ("no such file" in text or "refused" in text)
-
-
-def start_supervisord(module: AnsibleModule) -> tuple[int, str]:
-    """Start supervisord through its distro service; the program's status once it answers."""
-    rc, out, err = module.run_command(["service", module.params["service"], "start"])
-    if rc != 0:
-        service = module.params["service"]
-        module.fail_json(msg=f"supervisord is not running and `service {service} start` failed: {(err or out).strip()}")
-    for _attempt in range(60):
-        rc, status = supervisorctl(module, "status", module.params["name"])
-        if not unreachable(rc, status):
-            return rc, status
-        time.sleep(0.5)
-    module.fail_json(msg=f"supervisord started but did not answer within 30 s: {status}")
-    return rc, status
-
-
 def ensure_running(module: AnsibleModule) -> dict[str, Any]:
-    """Status, then start when stopped; rc 4 = supervisord does not know the program (needs update)."""
+    """Status, then start when stopped; a program supervisord does not know yet needs an update."""
     name = module.params["name"]
-    rc, status = supervisorctl(module, "status", name)
-    supervisord_started = False
-    if unreachable(rc, status) and not module.check_mode:
-        rc, status = start_supervisord(module)
-        supervisord_started = True
-    if rc == 4 or "no such process" in status.lower():
-        return {"needs_update": True, "started": supervisord_started, "status": status}
-    if rc not in (0, 3):
-        module.fail_json(msg=f"supervisorctl status {name} failed (rc {rc}): {status}. Is supervisord running?")
-    if any(word in status for word in RUNNING):
-        return {"needs_update": False, "started": supervisord_started, "status": status}
-    if not module.check_mode:
-        rc, out = supervisorctl(module, "start", name)
-        if rc != 0 and "already started" not in out:
-            module.fail_json(msg=f"supervisorctl start {name} failed (rc {rc}): {out}", status=status)
-    return {"needs_update": False, "started": True, "status": status}
+    try:
+        client, state, supervisord_started = connect(module, name)
+        if state is None:
+            return {"needs_update": True, "started": supervisord_started, "status": f"{name} unknown to supervisord"}
+        if state in RUNNING_STATES or module.check_mode:
+            started = supervisord_started or state not in RUNNING_STATES
+            return {"needs_update": False, "started": started, "status": state}
+        client.start(name)
+    except SupervisorError as exc:
+        module.fail_json(msg=f"supervisord could not start {name}: {exc}")
+    return {"needs_update": False, "started": True, "status": state}
 
 
 def main() -> None:

@@ -1,100 +1,73 @@
-"""supervisor_program: one run writes the program file or makes sure the program runs, never both."""
+"""supervisor_program: one run writes the program file or makes sure the program runs, never both.
+Against a real supervisord (tests/unit/plugins/supervisord_fixture.py)."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
+from supervisord_fixture import Supervisord, supervisord  # noqa: F401  (fixture)
 
 from ansible_collections.hakit.redis.plugins.modules import supervisor_program
 
 
-class FakeCtl:
-    """supervisorctl as the module sees it: replies per sub-command, and a log of the calls."""
-
-    def __init__(self, status: tuple[int, str]) -> None:
-        self.status = status
-        self.calls: list[str] = []
-
-    def __call__(self, module: AnsibleModule, *args: str) -> tuple[int, str]:
-        self.calls.append(args[0])
-        return self.status if args[0] == "status" else (0, f"{args[-1]}: started")
-
-
-def run(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, ctl: FakeCtl, check: bool = False, **args: Any
-) -> dict[str, Any]:
-    monkeypatch.setattr(supervisor_program, "supervisorctl", ctl)
+def run(capsys: pytest.CaptureFixture[str], sv: Supervisord, check: bool = False, **args: Any) -> dict[str, Any]:
+    args = {"conf_dir": str(sv.conf_dir), "config_path": str(sv.config), **args}
     with patch_module_args({**args, "_ansible_check_mode": check}), pytest.raises(SystemExit):
         supervisor_program.main()
     return json.loads(capsys.readouterr().out)
 
 
-def test_new_file_asks_for_update_and_touches_no_process(tmp_path: Path, capsys, monkeypatch) -> None:
-    ctl = FakeCtl((4, "redis-server: ERROR (no such process)"))
-    got = run(capsys, monkeypatch, ctl, name="redis-server", content="[program:redis-server]\n", conf_dir=str(tmp_path))
+def test_new_file_asks_for_update_and_touches_no_process(supervisord: Supervisord, capsys) -> None:  # noqa: F811
+    content = supervisord.program("fresh")
+    got = run(capsys, supervisord, name="fresh", content=content)
     assert got["changed"] and got["needs_update"] and not got["started"]
-    assert (tmp_path / "redis-server.conf").read_text() == "[program:redis-server]\n"
-    assert ctl.calls == []
+    assert (supervisord.conf_dir / "fresh.conf").read_text() == content
+    assert "no such process" in supervisord.ctl("status", "fresh").lower()
 
 
-def test_running_program_with_same_file_changes_nothing(tmp_path: Path, capsys, monkeypatch) -> None:
-    (tmp_path / "p.conf").write_text("x\n")
-    ctl = FakeCtl((0, "p  RUNNING   pid 12, uptime 0:01:00"))
-    got = run(capsys, monkeypatch, ctl, name="p", content="x\n", conf_dir=str(tmp_path))
-    assert not got["changed"] and not got["needs_update"] and ctl.calls == ["status"]
+def test_running_program_with_same_file_changes_nothing(supervisord: Supervisord, capsys) -> None:  # noqa: F811
+    got = run(capsys, supervisord, name="sleeper", content=supervisord.program("sleeper"))
+    assert not got["changed"] and not got["needs_update"] and got["status"] == "RUNNING"
 
 
-@pytest.mark.parametrize("state", ["STARTING", "RUNNING"])
-def test_starting_counts_as_running(tmp_path: Path, capsys, monkeypatch, state: str) -> None:
-    (tmp_path / "p.conf").write_text("x\n")
-    ctl = FakeCtl((0, f"p  {state}"))
-    assert not run(capsys, monkeypatch, ctl, name="p", content="x\n", conf_dir=str(tmp_path))["changed"]
+def test_stopped_program_is_started(supervisord: Supervisord, capsys) -> None:  # noqa: F811
+    supervisord.ctl("stop", "sleeper")
+    got = run(capsys, supervisord, name="sleeper", content=supervisord.program("sleeper"))
+    assert got["changed"] and got["started"] and got["status"] == "STOPPED"
+    assert "RUNNING" in supervisord.ctl("status", "sleeper")
 
 
-def test_stopped_program_is_started(tmp_path: Path, capsys, monkeypatch) -> None:
-    (tmp_path / "p.conf").write_text("x\n")
-    ctl = FakeCtl((3, "p  STOPPED   Nov 30 12:00 PM"))
-    got = run(capsys, monkeypatch, ctl, name="p", content="x\n", conf_dir=str(tmp_path))
-    assert got["changed"] and got["started"] and ctl.calls == ["status", "start"]
+def test_check_mode_starts_nothing(supervisord: Supervisord, capsys) -> None:  # noqa: F811
+    supervisord.ctl("stop", "sleeper")
+    got = run(capsys, supervisord, check=True, name="sleeper", content=supervisord.program("sleeper"))
+    assert got["changed"] and "STOPPED" in supervisord.ctl("status", "sleeper")
 
 
-def test_check_mode_starts_nothing(tmp_path: Path, capsys, monkeypatch) -> None:
-    (tmp_path / "p.conf").write_text("x\n")
-    ctl = FakeCtl((3, "p  STOPPED"))
-    got = run(capsys, monkeypatch, ctl, check=True, name="p", content="x\n", conf_dir=str(tmp_path))
-    assert got["changed"] and ctl.calls == ["status"]
+def test_a_file_supervisord_does_not_know_asks_for_update(supervisord: Supervisord, capsys) -> None:  # noqa: F811
+    content = supervisord.write_program("later").read_text()
+    got = run(capsys, supervisord, name="later", content=content)
+    assert not got["changed"] and got["needs_update"]
 
 
-def test_an_unknown_supervisorctl_error_is_a_clear_error(tmp_path: Path, capsys, monkeypatch) -> None:
-    (tmp_path / "p.conf").write_text("x\n")
-    ctl = FakeCtl((1, "Error: .ini file does not include supervisorctl section"))
-    got = run(capsys, monkeypatch, ctl, name="p", content="x\n", conf_dir=str(tmp_path))
-    assert got["failed"] and "Is supervisord running?" in got["msg"]
+def test_absent_removes_the_file_and_asks_for_update(supervisord: Supervisord, capsys) -> None:  # noqa: F811
+    got = run(capsys, supervisord, name="sleeper", state="absent")
+    assert got["needs_update"] and not (supervisord.conf_dir / "sleeper.conf").exists()
 
 
-def test_absent_removes_the_file_and_asks_for_update(tmp_path: Path, capsys, monkeypatch) -> None:
-    (tmp_path / "p.conf").write_text("x\n")
-    got = run(capsys, monkeypatch, FakeCtl((0, "")), name="p", state="absent", conf_dir=str(tmp_path))
-    assert got["needs_update"] and not (tmp_path / "p.conf").exists()
-
-
-def test_a_stopped_supervisord_is_started_first(tmp_path: Path, capsys, monkeypatch) -> None:
-    (tmp_path / "p.conf").write_text("x\n")
-    replies = [(2, "unix:///var/run/supervisor.sock no such file"), (0, "p  RUNNING")]
-    ctl = FakeCtl((0, ""))
-    ctl.status = replies[0]
-
-    def fake(module: AnsibleModule, *args: str) -> tuple[int, str]:
-        ctl.calls.append(args[0])
-        return replies.pop(0) if args[0] == "status" else (0, "")
-
+def test_a_stopped_supervisord_is_started_first(supervisord: Supervisord, capsys, monkeypatch) -> None:  # noqa: F811
+    supervisord.stop()
     services: list[list[str]] = []
-    monkeypatch.setattr(AnsibleModule, "run_command", lambda self, cmd, **kw: (services.append(cmd), (0, "", ""))[1])
-    got = run(capsys, monkeypatch, fake, name="p", content="x\n", conf_dir=str(tmp_path))
+
+    def service(self: AnsibleModule, cmd: list[str], **kw: Any) -> tuple[int, str, str]:
+        services.append(cmd)
+        supervisord.start()
+        return 0, "", ""
+
+    monkeypatch.setattr(AnsibleModule, "run_command", service)
+    got = run(capsys, supervisord, name="sleeper", content=supervisord.program("sleeper"))
     assert services == [["service", "supervisor", "start"]]
-    assert got["changed"] and got["started"] and ctl.calls == ["status", "status"]
+    assert got["changed"] and got["started"]

@@ -20,16 +20,19 @@ description:
 author: hakit.redis contributors (@hakit)
 options:
   name:
-    description: Program name; also the file name C(<conf_dir>/<name>.conf).
+    description: Program name; also the file name C(<conf_dir>/<name>.conf). Required unless O(state=query).
     type: str
-    required: true
   content:
     description: The program file's content (required with O(state=present)).
     type: str
   state:
-    description: V(absent) removes the file (the caller then runs C(update) to stop the program).
+    description:
+      - V(absent) removes the file (the caller then applies the update, which stops the program).
+      - V(query) changes nothing and returns RV(programs), the SHA-1 and state of every program file in
+        O(conf_dir), in one run. The supervisor role reads it once per host, so that on a re-run a role
+        whose program file is unchanged and running skips its own module run.
     type: str
-    choices: [present, absent]
+    choices: [present, absent, query]
     default: present
   conf_dir:
     description: supervisord's include directory.
@@ -84,15 +87,31 @@ status:
   description: The program's state before the run (RUNNING, STOPPED, ...; empty when not asked).
   returned: always
   type: str
+programs:
+  description:
+    - With O(state=query), for each C(*.conf) file in O(conf_dir) by program name - C(sha1) of the file and
+      C(state), the program's state in supervisord (RUNNING, STOPPED, ..., C(unknown) when supervisord does not
+      know it, C(unreachable) when supervisord does not answer).
+  returned: when O(state=query)
+  type: dict
+  sample: {"redis-server": {"sha1": "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12", "state": "RUNNING"}}
 """
 
+import hashlib
 import os
 import tempfile
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.hakit.redis.plugins.module_utils._supervisor import RUNNING_STATES, SupervisorError, connect
+from ansible_collections.hakit.redis.plugins.module_utils._supervisor import (
+    RUNNING_STATES,
+    Supervisor,
+    SupervisorError,
+    Unreachable,
+    connect,
+    socket_path,
+)
 
 
 def read(path: str) -> str | None:
@@ -144,19 +163,44 @@ def ensure_running(module: AnsibleModule) -> dict[str, Any]:
     return {"needs_update": False, "started": True, "status": state}
 
 
+def query(module: AnsibleModule) -> dict[str, Any]:
+    """Every program file's SHA-1 and its program's state; reads only, never starts supervisord."""
+    conf_dir = module.params["conf_dir"]
+    try:
+        names = sorted(f[: -len(".conf")] for f in os.listdir(conf_dir) if f.endswith(".conf"))
+    except FileNotFoundError:
+        names = []
+    states: dict[str, str] = {}
+    try:
+        client = Supervisor(socket_path(module.params["config_path"]))
+        states = {str(p["name"]): str(p["statename"]) for p in client.call("getAllProcessInfo")}
+        default = "unknown"
+    except Unreachable:
+        default = "unreachable"
+    except SupervisorError as exc:
+        module.fail_json(msg=f"supervisord answered getAllProcessInfo with an error: {exc}")
+    programs = {}
+    for name in names:
+        content = read(os.path.join(conf_dir, f"{name}.conf")) or ""
+        programs[name] = {"sha1": hashlib.sha1(content.encode("utf-8")).hexdigest(), "state": states.get(name, default)}
+    return {"changed": False, "needs_update": False, "started": False, "status": "", "programs": programs}
+
+
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
-            "name": {"type": "str", "required": True},
+            "name": {"type": "str"},
             "content": {"type": "str"},
-            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+            "state": {"type": "str", "choices": ["present", "absent", "query"], "default": "present"},
             "conf_dir": {"type": "path", "default": "/etc/supervisor/conf.d"},
             "config_path": {"type": "path", "default": "/etc/supervisor/supervisord.conf"},
             "service": {"type": "str", "default": "supervisor"},
         },
-        required_if=[("state", "present", ["content"])],
+        required_if=[("state", "present", ["name", "content"]), ("state", "absent", ["name"])],
         supports_check_mode=True,
     )
+    if module.params["state"] == "query":
+        module.exit_json(**query(module))
     path = os.path.join(module.params["conf_dir"], f"{module.params['name']}.conf")
     try:
         file_changed, diff = sync_file(module, path)

@@ -3,6 +3,7 @@ Against a real supervisord (tests/unit/plugins/supervisord_fixture.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -71,3 +72,21 @@ def test_a_stopped_supervisord_is_started_first(supervisord: Supervisord, capsys
     got = run(capsys, supervisord, name="sleeper", content=supervisord.program("sleeper"))
     assert services == [["service", "supervisor", "start"]]
     assert got["changed"] and got["started"]
+
+
+def test_query_reports_every_program_file_and_state(supervisord: Supervisord, capsys) -> None:  # noqa: F811
+    supervisord.write_program("later")
+    supervisord.ctl("stop", "sleeper")
+    got = run(capsys, supervisord, state="query")
+    want_sha = hashlib.sha1(supervisord.program("sleeper").encode()).hexdigest()
+    assert not got["changed"]
+    assert got["programs"] == {
+        "later": {"sha1": hashlib.sha1(supervisord.program("later").encode()).hexdigest(), "state": "unknown"},
+        "sleeper": {"sha1": want_sha, "state": "STOPPED"},
+    }
+
+
+def test_query_without_supervisord_says_unreachable(supervisord: Supervisord, capsys) -> None:  # noqa: F811
+    supervisord.stop()
+    got = run(capsys, supervisord, state="query")
+    assert got["programs"]["sleeper"]["state"] == "unreachable"

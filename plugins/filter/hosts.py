@@ -68,6 +68,23 @@ def announce_map(hosts: list[str], hostvars: Any, keys: list[str] | None = None)
     return {h: announce_ip(hostvars.get(h, {}), order) for h in hosts or []}
 
 
+def endpoints(hosts: list[str], hostvars: Any, kind: str = "redis") -> list[str]:
+    """ "address:port" of each host's Redis (kind redis) or Sentinel (kind sentinel), by the announce
+    rule; a host whose address no rule gives yet (no facts) by its ansible_host or name. The form
+    ha_check and switchover take."""
+    if kind not in ("redis", "sentinel"):
+        raise ValueError(f"endpoints: kind must be redis or sentinel, not {kind!r}")
+    sentinel = kind == "sentinel"
+    keys = ("sentinel_announce_ip", "redis_announce_ip") if sentinel else ("__redis_announce", "redis_announce_ip")
+    port_key, default_port = ("sentinel_port", 26379) if sentinel else ("redis_port", 6379)
+    out = []
+    for host in hosts or []:
+        hv = hostvars.get(host, {})
+        address = announce_ip(hv, keys) or _lookup(hv, "ansible_host") or host
+        out.append(f"{address}:{_lookup(hv, port_key) or default_port}")
+    return out
+
+
 def service_manager(setting: str, service_mgr: str | None) -> str:
     """The service-manager rule: an explicit setting wins; `auto` means systemd where systemd is
     PID 1 (fact ansible_service_mgr), supervisor everywhere else (containers)."""
@@ -81,6 +98,7 @@ class FilterModule:
         return {
             "announce_map": announce_map,
             "announce_fallback": announce_fallback,
+            "endpoints": endpoints,
             "interface_of": interface_of,
             "same_subnet": same_subnet,
             "service_manager": service_manager,

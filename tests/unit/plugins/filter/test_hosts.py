@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.hakit.redis.plugins.filter.hosts import announce_ip, announce_map, service_manager
+from ansible_collections.hakit.redis.plugins.filter.hosts import announce_ip, announce_map, endpoints, service_manager
 
 
 def test_announce_map_tolerates_hosts_without_the_fact() -> None:
@@ -80,3 +80,15 @@ def test_same_subnet_and_interface_of() -> None:
     }
     assert interface_of(facts, "10.0.0.100") == "eth-0"
     assert interface_of(facts, "10.0.0.99") == ""
+
+
+def test_endpoints_follow_the_announce_rule_and_ports() -> None:
+    hostvars = {
+        "n1": {"redis_announce_ip": "10.0.0.11", "sentinel_announce_ip": "10.0.1.11", "sentinel_port": 26380},
+        "n2": {"ansible_host": "10.0.0.12", "redis_port": 6380},
+        "n3": {"ansible_host": "db3.example"},
+    }
+    assert endpoints(["n1", "n2", "n3"], hostvars) == ["10.0.0.11:6379", "10.0.0.12:6380", "db3.example:6379"]
+    assert endpoints(["n1", "n3"], hostvars, "sentinel") == ["10.0.1.11:26380", "db3.example:26379"]
+    with pytest.raises(ValueError, match="kind must be"):
+        endpoints(["n1"], hostvars, "vip")

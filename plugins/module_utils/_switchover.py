@@ -1,0 +1,106 @@
+# Copyright (c) 2026, hakit.redis contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The switchover's decisions, apart from any socket: which replica, and why a move is refused.
+
+The module (plugins/modules/switchover.py) gathers what the Sentinels and the master say, these
+functions decide, and the module acts. Kept pure so every refusal is unit-tested.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible_collections.hakit.redis.plugins.module_utils._ha import pairs_to_dict, to_int
+
+BAD_FLAGS = ("s_down", "o_down", "disconnected")
+
+
+@dataclass
+class Replica:
+    """One replica of the master, as the Sentinel (flags, priority) and the master (offset) see it."""
+
+    address: str
+    priority: int
+    link_ok: bool
+    flags: set[str] = field(default_factory=set)
+    offset: int | None = None
+    online: bool = False
+
+
+def parse_sentinel_replicas(reply: Any) -> list[Replica]:
+    """SENTINEL REPLICAS as a list of Replica (RESP2 flat lists or RESP3 maps)."""
+    out = []
+    for raw in reply or []:
+        entry = pairs_to_dict(raw)
+        out.append(
+            Replica(
+                address=f"{entry.get('ip')}:{entry.get('port')}",
+                priority=to_int(entry.get("slave-priority")) or 0,
+                link_ok=str(entry.get("master-link-status")) == "ok",
+                flags=set(str(entry.get("flags", "")).split(",")),
+            )
+        )
+    return out
+
+
+def parse_info(text: str) -> dict[str, str]:
+    """INFO's `key:value` lines."""
+    out: dict[str, str] = {}
+    for line in str(text).splitlines():
+        key, sep, value = line.strip().partition(":")
+        if sep and not key.startswith("#"):
+            out[key] = value
+    return out
+
+
+def master_view(info: dict[str, str]) -> tuple[int, dict[str, tuple[bool, int]]]:
+    """The master's offset, and per replica address (online, offset) from INFO replication."""
+    replicas: dict[str, tuple[bool, int]] = {}
+    for key, value in info.items():
+        if key.startswith("slave") and key[5:].isdigit():
+            fields = dict(part.split("=", 1) for part in value.split(",") if "=" in part)
+            address = f"{fields.get('ip')}:{fields.get('port')}"
+            replicas[address] = (fields.get("state") == "online", to_int(fields.get("offset")) or 0)
+    return to_int(info.get("master_repl_offset")) or 0, replicas
+
+
+def merge(replicas: list[Replica], online: dict[str, tuple[bool, int]]) -> list[Replica]:
+    for replica in replicas:
+        replica.online, replica.offset = online.get(replica.address, (False, None))
+    return replicas
+
+
+def refusal(replica: Replica, master_offset: int, max_lag_bytes: int) -> str | None:
+    """Why this replica cannot take over now, or None."""
+    bad = sorted(replica.flags & set(BAD_FLAGS))
+    if bad:
+        return f"the Sentinels flag it {','.join(bad)}"
+    if not replica.link_ok or not replica.online:
+        return "its replication link is not up (not online on the master)"
+    if replica.priority <= 0:
+        return "its replica-priority is 0, so the Sentinels never promote it (redis_replica_priority)"
+    lag = master_offset - (replica.offset or 0)
+    if lag > max_lag_bytes:
+        return f"it lags {lag} bytes behind the master (more than max_lag_bytes={max_lag_bytes})"
+    return None
+
+
+def choose(
+    replicas: list[Replica], target: str | None, master_offset: int, max_lag_bytes: int
+) -> tuple[Replica | None, str | None]:
+    """(the replica to promote, None) or (None, the reason for refusing)."""
+    if target:
+        found = [r for r in replicas if r.address == target]
+        if not found:
+            known = ", ".join(r.address for r in replicas) or "none"
+            return None, f"{target} is not a replica of the master (its replicas: {known})"
+        why = refusal(found[0], master_offset, max_lag_bytes)
+        return (None, f"cannot switch over to {target}: {why}") if why else (found[0], None)
+    able = [r for r in replicas if refusal(r, master_offset, max_lag_bytes) is None]
+    if not able:
+        reasons = "; ".join(f"{r.address}: {refusal(r, master_offset, max_lag_bytes)}" for r in replicas)
+        return None, f"no replica can take over ({reasons or 'the master has no replica'})"
+    # Sentinel's own order: lowest priority number, then the most data.
+    best = sorted(able, key=lambda r: (r.priority, -(r.offset or 0), r.address))[0]
+    return best, None

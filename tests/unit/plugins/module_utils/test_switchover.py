@@ -1,0 +1,88 @@
+"""_switchover: which replica a switchover promotes, and why it refuses."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.hakit.redis.plugins.module_utils._switchover import (
+    Replica,
+    choose,
+    master_view,
+    merge,
+    parse_info,
+    parse_sentinel_replicas,
+    refusal,
+)
+
+INFO = (
+    "# Replication\r\nrole:master\r\nconnected_slaves:2\r\n"
+    "slave0:ip=10.0.0.12,port=6379,state=online,offset=1000,lag=0\r\n"
+    "slave1:ip=10.0.0.14,port=6379,state=wait_bgsave,offset=0,lag=0\r\n"
+    "master_repl_offset:1010\r\n"
+)
+
+
+def replica(address: str = "10.0.0.12:6379", **kw: object) -> Replica:
+    base: dict[str, object] = {"priority": 100, "link_ok": True, "flags": {"slave"}, "offset": 1000, "online": True}
+    base.update(kw)
+    return Replica(address=address, **base)  # type: ignore[arg-type]
+
+
+def test_master_view_reads_offsets_and_states() -> None:
+    offset, online = master_view(parse_info(INFO))
+    assert offset == 1010
+    assert online == {"10.0.0.12:6379": (True, 1000), "10.0.0.14:6379": (False, 0)}
+
+
+def test_sentinel_replicas_resp2_and_resp3() -> None:
+    flat = [["ip", "10.0.0.12", "port", "6379", "flags", "slave", "master-link-status", "ok", "slave-priority", "100"]]
+    as_map = [
+        {"ip": "10.0.0.14", "port": "6379", "flags": "slave,s_down", "master-link-status": "err", "slave-priority": "0"}
+    ]
+    got = parse_sentinel_replicas(flat) + parse_sentinel_replicas(as_map)
+    assert [(r.address, r.priority, r.link_ok, "s_down" in r.flags) for r in got] == [
+        ("10.0.0.12:6379", 100, True, False),
+        ("10.0.0.14:6379", 0, False, True),
+    ]
+    merged = merge(got, master_view(parse_info(INFO))[1])
+    assert [(r.online, r.offset) for r in merged] == [(True, 1000), (False, 0)]
+
+
+@pytest.mark.parametrize(
+    ("kw", "words"),
+    [
+        ({"flags": {"slave", "s_down"}}, "flag it s_down"),
+        ({"link_ok": False}, "link is not up"),
+        ({"online": False}, "link is not up"),
+        ({"priority": 0}, "replica-priority is 0"),
+        ({"offset": 10}, "lags 1000 bytes"),
+    ],
+)
+def test_each_refusal_is_named(kw: dict[str, object], words: str) -> None:
+    assert words in (refusal(replica(**kw), 1010, 100) or "")
+
+
+def test_a_healthy_replica_is_accepted() -> None:
+    assert refusal(replica(), 1010, 100) is None
+
+
+def test_choose_a_named_target_or_say_why_not() -> None:
+    replicas = [replica(), replica("10.0.0.14:6379", priority=0)]
+    assert choose(replicas, "10.0.0.12:6379", 1010, 100) == (replicas[0], None)
+    target, why = choose(replicas, "10.0.0.14:6379", 1010, 100)
+    assert target is None and "replica-priority is 0" in str(why)
+    target, why = choose(replicas, "10.0.0.99:6379", 1010, 100)
+    assert target is None and "not a replica of the master" in str(why) and "10.0.0.12:6379" in str(why)
+
+
+def test_choose_follows_sentinels_order_without_a_target() -> None:
+    low_prio = replica("10.0.0.13:6379", priority=10, offset=900)
+    more_data = replica("10.0.0.14:6379", priority=100, offset=1010)
+    assert choose([replica(), more_data, low_prio], None, 1010, 1000)[0] is low_prio
+    assert choose([replica(), more_data], None, 1010, 1000)[0] is more_data
+
+
+def test_choose_refuses_when_no_replica_can_take_over() -> None:
+    target, why = choose([replica(online=False)], None, 1010, 100)
+    assert target is None and "no replica can take over" in str(why)
+    assert "the master has no replica" in str(choose([], None, 0, 0)[1])

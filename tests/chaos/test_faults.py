@@ -8,6 +8,7 @@ node4 to the lab) last.
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import pytest
@@ -92,6 +93,39 @@ def test_master_node_loss_failover_rejoin_and_rerun(healthy: Lab) -> None:
     ws.wait_progress(20, acked=True)
     assert_rerun_unchanged(lab, new)
     assert_no_acked_loss(lab, new, ws)
+
+
+def _largest_gap(w: Writer, start: float, end: float) -> float:
+    """The longest time between two successful writes of `w` that spans part of [start, end]."""
+    times = sorted(t for t, _, ok, _, _ in w.snapshot() if ok)
+    gaps = [b - a for a, b in itertools.pairwise(times) if b >= start and a <= end]
+    return max(gaps, default=0.0)
+
+
+@pytest.mark.fast
+def test_switchover_and_back_loses_no_acknowledged_write(healthy: Lab) -> None:
+    """hakit.redis.switchover (issue 14) to the replica and back, writers on Sentinel and on the VIP."""
+    lab = healthy
+    old = lab.wait_invariant()
+    target = next(n for n in lab.redis_nodes if n != old)
+    ws = start_writer(lab, "switch")
+    wv = start_writer(lab, "switch-vip", "vip")
+    for to, extra in ((target, {"target": target}), (old, None)):
+        t0 = time.time()
+        res = lab.playbook("switchover", extra=extra)
+        assert res.rc == 0, res.output[-5000:]
+        assert lab.wait_invariant(timeout=60) == to
+        assert lab.vip_holders() == [to]
+        lab.wait_replicas_synced(to)
+        ws.wait_progress(20, acked=True)
+        wv.wait_progress(20, acked=True)
+        t1 = time.time()
+        log(f"switchover to {to} in {res.seconds:.0f} s: longest write gap via Sentinel "
+            f"{_largest_gap(ws, t0, t1):.2f} s, via VIP {_largest_gap(wv, t0, t1):.2f} s")  # fmt: skip
+    res = lab.playbook("switchover", extra={"target": old})
+    assert res.rc == 0 and res.total_changed == 0, "a switchover to the master itself must change nothing"
+    assert_rerun_unchanged(lab, old)
+    assert_no_acked_loss(lab, old, ws, wv)
 
 
 def _partition_isolated_master(lab: Lab, expect_refusal: bool) -> tuple[int, int, float]:

@@ -4,13 +4,14 @@ Builds the chaos lab (tests/chaos/chaoslab.py: network hakit-chaos, 172.28.8.0/2
 measures, writes bench/results/<date>.json and .md (plus the converge and re-run logs, with their
 per-task profiles), prints the table and removes the lab. Environment (bench/run.sh lists it too):
 BENCH_RUNS (default 3) repeats every fault; BENCH_RERUNS (default 3) the idempotent re-run;
-BENCH_PARTS (default all) picks converge,kill,node-loss,partition; HAKIT_CHAOS_DOWN_AFTER_MS sets
+BENCH_PARTS (default all) picks converge,kill,node-loss,switchover,partition; HAKIT_CHAOS_DOWN_AFTER_MS sets
 down-after-milliseconds.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
+import itertools
 import json
 import os
 import platform
@@ -41,7 +42,7 @@ from chaoslab import (
 
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 RERUNS = int(os.environ.get("BENCH_RERUNS", "3"))
-PARTS = ("converge", "kill", "node-loss", "partition")
+PARTS = ("converge", "kill", "node-loss", "switchover", "partition")
 CALLBACK_DIR = HERE / "callback_plugins"
 CALLBACKS = ("ansible.posix.profile_tasks", "hakit_module_calls")
 
@@ -216,6 +217,44 @@ def node_loss(lab: Lab, figs: Figures) -> None:
         log(f"run {run + 1}: node loss {master} -> {new}")
 
 
+def largest_gap(w: Writer, start: float, end: float) -> float:
+    """The longest time between two successful writes that spans part of [start, end]."""
+    times = sorted(t for t, _, ok, _, _ in w.snapshot() if ok)
+    return max((b - a for a, b in itertools.pairwise(times) if b >= start and a <= end), default=0.0)
+
+
+def switchover(lab: Lab, figs: Figures) -> None:
+    """hakit.redis.switchover to the replica and back, per run: the write gap it causes."""
+    for run in range(RUNS):
+        master = lab.wait_invariant()
+        lab.wait_replicas_synced(master)
+        ws = Writer(f"bench:switch:{run}", "sentinel", lab.sentinel_nodes)
+        wv = Writer(f"bench:switch-vip:{run}", "vip")
+        ws.start()
+        wv.start()
+        ws.wait_progress(50, acked=True)
+        wv.wait_progress(50, acked=True)
+        target = next(n for n in lab.redis_nodes if n != master)
+        for to in (target, master):
+            t0 = time.time()
+            res = lab.playbook("switchover", extra={"target": to})
+            t1 = time.time()
+            if res.rc != 0:
+                raise AssertionError(f"switchover to {to} failed: {res.output[-2000:]}")
+            lab.wait_invariant()
+            figs.add("switchover: playbook run (move + health check)", res.seconds, note="hakit.redis.switchover")
+            for w, label in ((ws, "Sentinel client"), (wv, "VIP")):
+                figs.add(f"switchover: longest write gap via {label}", largest_gap(w, t0, t1),
+                         note="longest time between two ok writes during the run")  # fmt: skip
+            lab.wait_replicas_synced(to)
+        ws.stop()
+        wv.stop()
+        lost = lab.missing(ws.acked_keys() + wv.acked_keys(), master)
+        figs.add("switchover: acknowledged writes lost", len(lost), unit="writes",
+                 note=f"of {len(ws.acked_keys()) + len(wv.acked_keys())} acked (WAIT 1 >= 1), there and back")  # fmt: skip
+        log(f"run {run + 1}: switchover {master} -> {target} -> {master}")
+
+
 def partition(lab: Lab, figs: Figures) -> None:
     # min-replicas-to-write 1 on 1 master / 1 replica, set at runtime (the lab is thrown away afterwards;
     # the chaos test does the same through the inventory and a playbook run, which costs minutes).
@@ -357,7 +396,7 @@ def main() -> int:
         return md
 
     figs.on_change = write
-    faults = {"kill": kill_to_restart, "node-loss": node_loss, "partition": partition}
+    faults = {"kill": kill_to_restart, "node-loss": node_loss, "switchover": switchover, "partition": partition}
     with tempfile.TemporaryDirectory(prefix="hakit-bench-") as tmp:
         lab = BenchLab(Path(tmp))
         try:

@@ -66,6 +66,7 @@ attributes:
     description: Reports what it would do; reads the daemon's state but changes nothing.
   diff_mode:
     support: none
+    description: Acts on processes, not files; RV(action) says what was done.
 """
 
 EXAMPLES = r"""

@@ -25,9 +25,34 @@ description:
   - The switch is idempotent. When the target (or, without O(target), any master the Sentinels agree on) is
     already the master, nothing is done.
 author: hakit.redis contributors (@hakit)
-extends_documentation_fragment:
-  - hakit.redis.connection
 options:
+  sentinels:
+    description:
+      - Every Sentinel as V(host:port) (V(host) alone means port 26379), the addresses they announce. A move
+        needs a strict majority of all of them to name the master.
+    type: list
+    elements: str
+    required: true
+  master_name:
+    description: Name under which the Sentinels monitor the master.
+    type: str
+    default: mymaster
+  redis_username:
+    description: ACL user on the Redis nodes (omit for the C(default) user). It needs the rights listed in the notes.
+    type: str
+  redis_password:
+    description: Password of O(redis_username), or of the C(default) user. Omit when Redis runs without authentication.
+    type: str
+  sentinel_username:
+    description: ACL user on the Sentinels (omit for the C(default) user, which the roles make the Sentinels' admin).
+    type: str
+  sentinel_password:
+    description: Password of O(sentinel_username), or of the Sentinels' C(default) user.
+    type: str
+  timeout:
+    description: Seconds to wait for each connection and each reply.
+    type: float
+    default: 2
   target:
     description:
       - The replica to promote, as V(host:port) the way the master lists it (its C(replica-announce-ip)).
@@ -58,6 +83,7 @@ attributes:
     description: Runs every check and reports the move it would make; changes nothing.
   diff_mode:
     support: none
+    description: A switchover has no file to diff; RV(old_master) and RV(new_master) say what moved.
 """
 
 EXAMPLES = r"""

@@ -1,20 +1,17 @@
 """A real supervisord (the venv's supervisor package) in a temporary directory, for the modules that
-talk to its XML-RPC socket: the same server the roles run, not a fake of it."""
+talk to its XML-RPC socket: the same server the roles run, not a fake of it. The `supervisord`
+fixture (tests/unit/plugins/conftest.py) starts one per test."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 SUPERVISORD = Path(sys.executable).with_name("supervisord")
 
@@ -58,7 +55,10 @@ class Supervisord:
 
     def ctl(self, *args: str) -> str:
         out = subprocess.run(
-            [str(SUPERVISORD.with_name("supervisorctl")), "-c", str(self.config), *args], capture_output=True, text=True
+            [str(SUPERVISORD.with_name("supervisorctl")), "-c", str(self.config), *args],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         return out.stdout.strip()
 
@@ -78,22 +78,6 @@ def make_supervisord() -> Supervisord:
         f"[supervisorctl]\nserverurl=unix://{sock}\n\n[include]\nfiles = {conf_dir}/*.conf\n"
     )
     return Supervisord(root=root, config=config, socket=sock, conf_dir=conf_dir)
-
-
-@pytest.fixture
-def supervisord() -> Iterator[Supervisord]:
-    """A running supervisord with one program, `sleeper`, RUNNING."""
-    if not SUPERVISORD.exists():
-        pytest.fail(f"{SUPERVISORD} missing: the venv lacks the supervisor package (requirements.txt)")
-    sv = make_supervisord()
-    sv.write_program("sleeper")
-    sv.start()
-    try:
-        wait_state(sv, "sleeper", "RUNNING")
-        yield sv
-    finally:
-        sv.stop()
-        shutil.rmtree(sv.root, ignore_errors=True)
 
 
 def wait_state(sv: Supervisord, name: str, state: str, timeout: float = 10) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from supervisord_fixture import Supervisord, supervisord, wait_state  # noqa: F401  (fixture)
+from supervisord_fixture import Supervisord, wait_state
 
 from ansible_collections.hakit.redis.plugins.module_utils import _supervisor
 from ansible_collections.hakit.redis.plugins.module_utils._supervisor import Supervisor, Unreachable, socket_path
@@ -29,7 +29,7 @@ def test_no_supervisord_is_unreachable(tmp_path: Path) -> None:
         Supervisor(str(tmp_path / "none.sock")).state("x")
 
 
-def test_state_start_stop_restart(supervisord: Supervisord) -> None:  # noqa: F811
+def test_state_start_stop_restart(supervisord: Supervisord) -> None:
     sv = client(supervisord)
     assert sv.state("sleeper") == "RUNNING"
     assert sv.state("nosuch") is None
@@ -43,13 +43,13 @@ def test_state_start_stop_restart(supervisord: Supervisord) -> None:  # noqa: F8
     assert sv.start("sleeper") is True and sv.state("sleeper") == "RUNNING"
 
 
-def test_signal_reaches_the_process(supervisord: Supervisord) -> None:  # noqa: F811
+def test_signal_reaches_the_process(supervisord: Supervisord) -> None:
     sv = client(supervisord)
     assert sv.signal("sleeper", "TERM") is True
     wait_state(supervisord, "sleeper", "EXITED")
 
 
-def test_update_touches_only_that_program(supervisord: Supervisord) -> None:  # noqa: F811
+def test_update_touches_only_that_program(supervisord: Supervisord) -> None:
     sv = client(supervisord)
     supervisord.write_program("other")
     supervisord.write_program("third")

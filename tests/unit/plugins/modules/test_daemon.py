@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
-from supervisord_fixture import Supervisord, supervisord, wait_state  # noqa: F401  (fixture)
+from supervisord_fixture import Supervisord, wait_state
 
 from ansible_collections.hakit.redis.plugins.modules import daemon
 
@@ -27,24 +27,24 @@ def pid(sv: Supervisord, name: str = "sleeper") -> str:
     return sv.ctl("status", name).split("pid ")[-1].split(",")[0]
 
 
-def test_started_running_program_changes_nothing(supervisord: Supervisord, capsys) -> None:  # noqa: F811
+def test_started_running_program_changes_nothing(supervisord: Supervisord, capsys) -> None:
     got = sv_run(capsys, supervisord, name="sleeper")
     assert not got["changed"] and got["action"] == "none" and got["before"] == "RUNNING"
 
 
-def test_started_starts_a_stopped_program(supervisord: Supervisord, capsys) -> None:  # noqa: F811
+def test_started_starts_a_stopped_program(supervisord: Supervisord, capsys) -> None:
     supervisord.ctl("stop", "sleeper")
     got = sv_run(capsys, supervisord, name="sleeper")
     assert got["changed"] and got["action"] == "start" and "RUNNING" in supervisord.ctl("status", "sleeper")
 
 
-def test_restart_gives_a_new_process(supervisord: Supervisord, capsys) -> None:  # noqa: F811
+def test_restart_gives_a_new_process(supervisord: Supervisord, capsys) -> None:
     before = pid(supervisord)
     got = sv_run(capsys, supervisord, name="sleeper", state="restarted")
     assert got["changed"] and got["action"] == "restart" and pid(supervisord) != before
 
 
-def test_reloaded_signals_a_running_program_only(supervisord: Supervisord, capsys) -> None:  # noqa: F811
+def test_reloaded_signals_a_running_program_only(supervisord: Supervisord, capsys) -> None:
     got = sv_run(capsys, supervisord, name="sleeper", state="reloaded", signal="TERM")
     assert got["changed"] and got["action"] == "signal"
     wait_state(supervisord, "sleeper", "EXITED")
@@ -52,13 +52,13 @@ def test_reloaded_signals_a_running_program_only(supervisord: Supervisord, capsy
     assert not got["changed"] and got["action"] == "none"
 
 
-def test_check_mode_reports_and_does_nothing(supervisord: Supervisord, capsys) -> None:  # noqa: F811
+def test_check_mode_reports_and_does_nothing(supervisord: Supervisord, capsys) -> None:
     before = pid(supervisord)
     got = sv_run(capsys, supervisord, check=True, name="sleeper", state="restarted")
     assert got["changed"] and got["action"] == "restart" and pid(supervisord) == before
 
 
-def test_updated_applies_a_new_program(supervisord: Supervisord, capsys) -> None:  # noqa: F811
+def test_updated_applies_a_new_program(supervisord: Supervisord, capsys) -> None:
     supervisord.write_program("fresh")
     got = sv_run(capsys, supervisord, name="fresh", state="updated")
     assert got["changed"] and got["action"] == "update" and got["before"] == "unknown"
@@ -66,12 +66,12 @@ def test_updated_applies_a_new_program(supervisord: Supervisord, capsys) -> None
     assert not sv_run(capsys, supervisord, name="fresh", state="updated")["changed"]
 
 
-def test_an_unknown_program_is_a_clear_error(supervisord: Supervisord, capsys) -> None:  # noqa: F811
+def test_an_unknown_program_is_a_clear_error(supervisord: Supervisord, capsys) -> None:
     got = sv_run(capsys, supervisord, name="nosuch", state="restarted")
     assert got["failed"] and "has no program nosuch" in got["msg"]
 
 
-def test_a_stopped_supervisord_is_started_first(supervisord: Supervisord, capsys, monkeypatch) -> None:  # noqa: F811
+def test_a_stopped_supervisord_is_started_first(supervisord: Supervisord, capsys, monkeypatch) -> None:
     supervisord.stop()
     calls: list[list[str]] = []
 
@@ -86,7 +86,7 @@ def test_a_stopped_supervisord_is_started_first(supervisord: Supervisord, capsys
     assert got["supervisord_started"] and got["before"] in ("RUNNING", "STARTING")
 
 
-def test_a_supervisord_that_stays_down_is_a_clear_error(supervisord: Supervisord, capsys, monkeypatch) -> None:  # noqa: F811
+def test_a_supervisord_that_stays_down_is_a_clear_error(supervisord: Supervisord, capsys, monkeypatch) -> None:
     supervisord.stop()
     monkeypatch.setattr(AnsibleModule, "run_command", lambda self, cmd, **kw: (1, "", "no such service"))
     got = sv_run(capsys, supervisord, name="sleeper")
@@ -106,6 +106,14 @@ class FakeSystemctl:
             return (0 if self.enabled else 1), "", ""
         return 0, "", ""
 
+    def as_run_command(self) -> Any:
+        """A function to patch in as AnsibleModule.run_command (a plain instance would not bind)."""
+
+        def run_command(module: AnsibleModule, cmd: list[str], **kw: Any) -> tuple[int, str, str]:
+            return self(module, cmd, **kw)
+
+        return run_command
+
 
 @pytest.mark.parametrize(
     ("state", "active", "want"),
@@ -120,7 +128,7 @@ class FakeSystemctl:
 )
 def test_systemd_actions(capsys, monkeypatch, state: str, active: str, want: list[list[str]]) -> None:
     fake = FakeSystemctl(active)
-    monkeypatch.setattr(AnsibleModule, "run_command", lambda self, cmd, **kw: fake(self, cmd, **kw))
+    monkeypatch.setattr(AnsibleModule, "run_command", fake.as_run_command())
     got = run(capsys, name="keepalived", manager="systemd", state=state)
     assert [c for c in fake.calls if c[0] != "is-active"] == want
     assert got["changed"] == bool(want)
@@ -128,20 +136,20 @@ def test_systemd_actions(capsys, monkeypatch, state: str, active: str, want: lis
 
 def test_systemd_enable_and_daemon_reload(capsys, monkeypatch) -> None:
     fake = FakeSystemctl("active", enabled=False)
-    monkeypatch.setattr(AnsibleModule, "run_command", lambda self, cmd, **kw: fake(self, cmd, **kw))
+    monkeypatch.setattr(AnsibleModule, "run_command", fake.as_run_command())
     got = run(capsys, name="redis-server", manager="systemd", enabled=True, daemon_reload=True)
     assert got["changed"] and fake.calls[0] == ["daemon-reload"] and ["enable", "redis-server.service"] in fake.calls
 
 
 def test_systemd_check_mode_runs_only_queries(capsys, monkeypatch) -> None:
     fake = FakeSystemctl("inactive", enabled=False)
-    monkeypatch.setattr(AnsibleModule, "run_command", lambda self, cmd, **kw: fake(self, cmd, **kw))
+    monkeypatch.setattr(AnsibleModule, "run_command", fake.as_run_command())
     got = run(capsys, check=True, name="redis-server", manager="systemd", enabled=True, daemon_reload=True)
     assert got["changed"] and {c[0] for c in fake.calls} == {"is-active", "is-enabled"}
 
 
 def test_updated_is_refused_for_systemd(capsys, monkeypatch) -> None:
     fake = FakeSystemctl()
-    monkeypatch.setattr(AnsibleModule, "run_command", lambda self, cmd, **kw: fake(self, cmd, **kw))
+    monkeypatch.setattr(AnsibleModule, "run_command", fake.as_run_command())
     got = run(capsys, name="x", manager="systemd", state="updated")
     assert got["failed"] and "for supervisor programs" in got["msg"]

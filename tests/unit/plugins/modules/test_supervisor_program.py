@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
-from supervisord_fixture import Supervisord, supervisord  # noqa: F401  (fixture)
+from supervisord_fixture import Supervisord
 
 from ansible_collections.hakit.redis.plugins.modules import supervisor_program
 
@@ -22,7 +22,7 @@ def run(capsys: pytest.CaptureFixture[str], sv: Supervisord, check: bool = False
     return json.loads(capsys.readouterr().out)
 
 
-def test_new_file_asks_for_update_and_touches_no_process(supervisord: Supervisord, capsys) -> None:  # noqa: F811
+def test_new_file_asks_for_update_and_touches_no_process(supervisord: Supervisord, capsys) -> None:
     content = supervisord.program("fresh")
     got = run(capsys, supervisord, name="fresh", content=content)
     assert got["changed"] and got["needs_update"] and not got["started"]
@@ -30,36 +30,36 @@ def test_new_file_asks_for_update_and_touches_no_process(supervisord: Supervisor
     assert "no such process" in supervisord.ctl("status", "fresh").lower()
 
 
-def test_running_program_with_same_file_changes_nothing(supervisord: Supervisord, capsys) -> None:  # noqa: F811
+def test_running_program_with_same_file_changes_nothing(supervisord: Supervisord, capsys) -> None:
     got = run(capsys, supervisord, name="sleeper", content=supervisord.program("sleeper"))
     assert not got["changed"] and not got["needs_update"] and got["status"] == "RUNNING"
 
 
-def test_stopped_program_is_started(supervisord: Supervisord, capsys) -> None:  # noqa: F811
+def test_stopped_program_is_started(supervisord: Supervisord, capsys) -> None:
     supervisord.ctl("stop", "sleeper")
     got = run(capsys, supervisord, name="sleeper", content=supervisord.program("sleeper"))
     assert got["changed"] and got["started"] and got["status"] == "STOPPED"
     assert "RUNNING" in supervisord.ctl("status", "sleeper")
 
 
-def test_check_mode_starts_nothing(supervisord: Supervisord, capsys) -> None:  # noqa: F811
+def test_check_mode_starts_nothing(supervisord: Supervisord, capsys) -> None:
     supervisord.ctl("stop", "sleeper")
     got = run(capsys, supervisord, check=True, name="sleeper", content=supervisord.program("sleeper"))
     assert got["changed"] and "STOPPED" in supervisord.ctl("status", "sleeper")
 
 
-def test_a_file_supervisord_does_not_know_asks_for_update(supervisord: Supervisord, capsys) -> None:  # noqa: F811
+def test_a_file_supervisord_does_not_know_asks_for_update(supervisord: Supervisord, capsys) -> None:
     content = supervisord.write_program("later").read_text()
     got = run(capsys, supervisord, name="later", content=content)
     assert not got["changed"] and got["needs_update"]
 
 
-def test_absent_removes_the_file_and_asks_for_update(supervisord: Supervisord, capsys) -> None:  # noqa: F811
+def test_absent_removes_the_file_and_asks_for_update(supervisord: Supervisord, capsys) -> None:
     got = run(capsys, supervisord, name="sleeper", state="absent")
     assert got["needs_update"] and not (supervisord.conf_dir / "sleeper.conf").exists()
 
 
-def test_a_stopped_supervisord_is_started_first(supervisord: Supervisord, capsys, monkeypatch) -> None:  # noqa: F811
+def test_a_stopped_supervisord_is_started_first(supervisord: Supervisord, capsys, monkeypatch) -> None:
     supervisord.stop()
     services: list[list[str]] = []
 
@@ -74,7 +74,7 @@ def test_a_stopped_supervisord_is_started_first(supervisord: Supervisord, capsys
     assert got["changed"] and got["started"]
 
 
-def test_query_reports_every_program_file_and_state(supervisord: Supervisord, capsys) -> None:  # noqa: F811
+def test_query_reports_every_program_file_and_state(supervisord: Supervisord, capsys) -> None:
     supervisord.write_program("later")
     supervisord.ctl("stop", "sleeper")
     got = run(capsys, supervisord, state="query")
@@ -86,7 +86,7 @@ def test_query_reports_every_program_file_and_state(supervisord: Supervisord, ca
     }
 
 
-def test_query_without_supervisord_says_unreachable(supervisord: Supervisord, capsys) -> None:  # noqa: F811
+def test_query_without_supervisord_says_unreachable(supervisord: Supervisord, capsys) -> None:
     supervisord.stop()
     got = run(capsys, supervisord, state="query")
     assert got["programs"]["sleeper"]["state"] == "unreachable"

@@ -128,6 +128,40 @@ def test_switchover_and_back_loses_no_acknowledged_write(healthy: Lab) -> None:
     assert_no_acked_loss(lab, old, ws, wv)
 
 
+@pytest.mark.fast
+def test_rolling_restart_loses_no_acknowledged_write(healthy: Lab) -> None:
+    """hakit.redis.rolling_restart (issue 14): every daemon restarted, the master moved once, never failed over."""
+    lab = healthy
+    old = lab.wait_invariant()
+    pids = {(n, p): lab.pid(n, p) for n in lab.nodes for p in ("redis-server", "redis-sentinel", "keepalived")}
+
+    def sdowns() -> int:
+        """+sdown events about the master in every Sentinel's log: a master seen down would mean an outage."""
+        cmd = "grep -c '+sdown master' /var/log/redis/redis-sentinel.log || true"
+        return sum(int(lab.exec(n, cmd).stdout.strip() or 0) for n in lab.sentinel_nodes)
+
+    sdowns_before = sdowns()
+    ws = start_writer(lab, "rolling")
+    wv = start_writer(lab, "rolling-vip", "vip")
+    t0 = time.time()
+    res = lab.playbook("rolling_restart")
+    t1 = time.time()
+    assert res.rc == 0, res.output[-5000:]
+    new = lab.wait_invariant(timeout=60)
+    assert new != old, "the master should have moved off its node before the node restarted"
+    assert sdowns() == sdowns_before, "a Sentinel saw the master down during the rolling restart"
+    for (node, prog), pid in pids.items():
+        if pid:
+            assert lab.pid(node, prog) not in (0, pid), f"{prog} on {node} was not restarted"
+    lab.wait_replicas_synced(new)
+    ws.wait_progress(20, acked=True)
+    wv.wait_progress(20, acked=True)
+    log(f"rolling restart in {res.seconds:.0f} s: longest write gap via Sentinel {_largest_gap(ws, t0, t1):.2f} s, "
+        f"via VIP {_largest_gap(wv, t0, t1):.2f} s")  # fmt: skip
+    assert_rerun_unchanged(lab, new)
+    assert_no_acked_loss(lab, new, ws, wv)
+
+
 def _partition_isolated_master(lab: Lab, expect_refusal: bool) -> tuple[int, int, float]:
     """Cuts the master off from the other nodes (the host still reaches it), checks the majority
     side promotes, heals, checks the rejoin. Returns (writes the isolated master took after the cut,

@@ -373,3 +373,33 @@ def test_partition_2r_isolated_master_refuses(healthy: Lab) -> None:
         with lab.client(master) as c:
             assert c.config_get("min-replicas-to-write")["min-replicas-to-write"] == "1"
     _partition_isolated_master(lab, expect_refusal=True)
+
+
+def test_remove_the_added_replica_then_rerun(healthy: Lab) -> None:
+    """hakit.redis.remove_node (issue 14) takes node4 out again: the Sentinels forget it, the
+    topology run without it changes the VIP peers and min-replicas-to-write back, writes go on."""
+    lab = healthy
+    if "node4" not in lab.redis_nodes:
+        lab.add_replica("node4")
+        assert lab.playbook().rc == 0
+    master = lab.wait_invariant()
+    if master == "node4":
+        assert lab.playbook("switchover", extra={"target": "node1"}).rc == 0
+        master = lab.wait_invariant()
+    ws = start_writer(lab, "remove")
+    res = lab.playbook("remove_node", extra={"node": "node4"})
+    assert res.rc == 0, res.output[-5000:]
+    assert lab.role(master) == "master" and lab.master() == master
+    lab.redis_nodes.remove("node4")
+    left = lab.exec("node4", "supervisorctl status || true").stdout
+    assert "redis-server" not in left, f"node4 still runs its programs: {left}"
+    res = lab.playbook()
+    assert res.rc == 0, res.output[-5000:]
+    for node in lab.sentinel_nodes:
+        with lab.client(node, 26379) as s:
+            state = s.execute_command("SENTINEL", "MASTER", "mymaster")
+            fields = state if isinstance(state, dict) else dict(zip(state[::2], state[1::2], strict=True))
+            assert int(fields["num-slaves"]) == 1, f"{node}'s Sentinel still knows {fields['num-slaves']} replicas"
+    with lab.client(master) as c:
+        assert c.config_get("min-replicas-to-write")["min-replicas-to-write"] == "0"
+    assert_no_acked_loss(lab, master, ws)

@@ -65,3 +65,27 @@ def test_status_unhealthy_fails(cluster: Cluster, lab: Lab, tmp_path: Path) -> N
     assert proc.returncode != 0
     assert f"sentinel 127.0.0.1:{cluster.sentinel_ports[2]} unreachable" in proc.stdout
     assert "Redis HA unhealthy" in proc.stdout
+
+
+def test_status_publishes_the_endpoints_as_facts(healthy_cluster: Cluster, tmp_path: Path) -> None:
+    """Application roles later in the same run read hakit_redis_* (issue 14, facts for other roles)."""
+    inv = inventory(tmp_path, healthy_cluster)
+    play = tmp_path / "app.yml"
+    play.write_text(
+        "- name: Status\n  ansible.builtin.import_playbook: hakit.redis.status\n"
+        "- hosts: node3\n  gather_facts: false\n  tasks:\n"
+        "    - ansible.builtin.debug:\n"
+        "        msg: \"ENDPOINTS {{ hakit_redis_master }} {{ hakit_redis_replicas | join(',') }}"
+        ' {{ hakit_redis_sentinels | length }} [{{ hakit_redis_vip }}]"\n',
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), str(play), "-i", str(inv)],
+        capture_output=True,
+        text=True,
+        env=ansible_env(),
+        timeout=180,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"ENDPOINTS {healthy_cluster.master} {healthy_cluster.replica} 3 []" in proc.stdout, proc.stdout

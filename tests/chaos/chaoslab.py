@@ -369,6 +369,7 @@ class Lab:
         limit: str | None = None,
         extra: dict[str, object] | None = None,
         verbose: str | None = None,
+        check: bool = False,
     ) -> PlayResult:
         """Runs hakit.redis.<name>; with verbose (a label saying what the run is), with -vvv and
         kept in verbose_runs for the secret scan of its output."""
@@ -380,6 +381,8 @@ class Lab:
             cmd += ["-e", json.dumps(extra)]
         if verbose:
             cmd += ["-vvv"]
+        if check:
+            cmd += ["--check", "--diff"]
         log(f"ansible-playbook hakit.redis.{name} --limit {limit} -e {extra}{' -vvv' if verbose else ''}")
         start = time.monotonic()
         res = subprocess.run(cmd, capture_output=True, text=True, env=self.env(), cwd=self.workdir, timeout=2400)

@@ -162,6 +162,22 @@ def test_rolling_restart_loses_no_acknowledged_write(healthy: Lab) -> None:
     assert_no_acked_loss(lab, new, ws, wv)
 
 
+@pytest.mark.fast
+def test_drift_report_names_what_a_run_would_change(healthy: Lab) -> None:
+    """`--check -e hakit_drift=true` (issue 14): a hand edit on two hosts is named and fails the run;
+    a real run repairs it, and the drift check passes again."""
+    lab = healthy
+    replica = next(n for n in lab.redis_nodes if n != lab.wait_invariant())
+    lab.exec(replica, "sed -i 's/^loglevel notice/loglevel verbose/' /etc/redis/redis.conf")
+    lab.exec("node3", "sed -i 's/^stopwaitsecs=10$/stopwaitsecs=11/' /etc/supervisor/conf.d/redis-sentinel.conf")
+    res = lab.playbook("topology4", extra={"hakit_drift": True}, check=True)
+    assert res.rc != 0, "the drift check passed with hand edits on two hosts"
+    assert f"{replica}: redis setting loglevel" in res.output and "node3: program redis-sentinel" in res.output
+    assert lab.playbook().rc == 0
+    res = lab.playbook("topology4", extra={"hakit_drift": True}, check=True)
+    assert res.rc == 0, res.output[-3000:]
+
+
 def _partition_isolated_master(lab: Lab, expect_refusal: bool) -> tuple[int, int, float]:
     """Cuts the master off from the other nodes (the host still reaches it), checks the majority
     side promotes, heals, checks the rejoin. Returns (writes the isolated master took after the cut,

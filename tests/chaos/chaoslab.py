@@ -258,7 +258,12 @@ class Lab:
     def _run_container(self, node: str) -> None:
         docker(
             # ip_nonlocal_bind: Redis binds the VIP on every redis host, also where it is absent (vip README).
+            # /run a tmpfs, as on a booted host: a docker stop/start (stop_node, stop_all) must not keep
+            # the pid files of the previous "boot". Pids start again at 1 in the restarted container, and
+            # the init script's start-stop-daemon (--pidfile only) takes a stale supervisord.pid naming any
+            # live process, itself included, for a running supervisord: "already running", rc 1, no start.
             "run", "-d", "--init", "--cap-add", "NET_ADMIN", "--sysctl", "net.ipv4.ip_nonlocal_bind=1",
+            "--tmpfs", "/run:rw,nosuid,nodev,mode=755", "--tmpfs", "/run/lock:rw,nosuid,nodev,noexec,mode=1777",
             "--name", self.container(node), "--hostname", node,
             "--network", NETWORK, "--ip", IPS[node], "--label", "hakit.scenario=chaos", IMAGE, "sleep", "infinity",
         )  # fmt: skip

@@ -299,8 +299,18 @@ class Lab:
         """docker start; PID 1 is `sleep infinity`, so supervisord (and the daemons) need starting."""
         docker("start", self.container(node))
         if supervisor:
-            self.exec(node, "service supervisor start >/dev/null 2>&1 || true")
+            self._start_supervisor(node, self.exec(node, "service supervisor start"))
             wait_for(f"supervised programs on {node}", lambda: self.all_running(node), 60)
+
+    def _start_supervisor(self, node: str, res: subprocess.CompletedProcess[str]) -> None:
+        """A failed `service supervisor start` after a docker start fails now, with what it said:
+        nothing runs supervisord in a just-started container, so waiting for its programs is moot.
+        The init script starts it with `start-stop-daemon --quiet`, which says nothing when it refuses
+        ("already running": the pid file names a live process), so the pid file and the processes too."""
+        if res.returncode != 0:
+            said = (res.stdout + res.stderr).strip()
+            seen = self.exec(node, "echo pid file: $(cat /run/supervisord.pid 2>&1); ps -eo pid,args").stdout
+            raise AssertionError(f"`service supervisor start` on {node} failed (rc {res.returncode}): {said}\n{seen}")
 
     def stop_all(self) -> None:
         """Every node at once (one docker stop), so no Sentinel outlives the others long enough to fail over."""
@@ -309,16 +319,18 @@ class Lab:
     def start_all(self) -> None:
         """Every node at once, supervisord started in all of them together (a reboot of the whole site)."""
         docker("start", *[self.container(n) for n in self.nodes])
-        procs = [
-            subprocess.Popen(
+        procs = {
+            n: subprocess.Popen(
                 ["docker", "exec", self.container(n), "service", "supervisor", "start"],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
             )
             for n in self.nodes
-        ]
-        for proc in procs:
-            proc.wait(timeout=120)
+        }
+        done = {n: (proc, *proc.communicate(timeout=120)) for n, proc in procs.items()}
+        for n, (proc, out, err) in done.items():
+            self._start_supervisor(n, subprocess.CompletedProcess(proc.args, proc.returncode, out, err))
         for n in self.nodes:
             try:
                 wait_for(f"supervised programs on {n}", lambda n=n: self.all_running(n), 60)

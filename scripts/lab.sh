@@ -54,7 +54,9 @@ ensure_node() {
   case $state in
     running) log "reusing $name ($(node_ip "$i"))" ;;
     "")
+      # /run a tmpfs, as on a booted host: a later `docker start` must not find supervisord's old pid file.
       docker run -d --init --sysctl net.ipv4.ip_nonlocal_bind=1 --name "$name" --hostname "node$i" --network "$NET" --ip "$(node_ip "$i")" \
+        --tmpfs /run:rw,nosuid,nodev,mode=755 --tmpfs /run/lock:rw,nosuid,nodev,noexec,mode=1777 \
         --cap-add NET_ADMIN "$IMAGE" sleep infinity >/dev/null
       log "started $name ($(node_ip "$i"))"
       ;;

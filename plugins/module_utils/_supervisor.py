@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import configparser
 import http.client
+import os
 import socket
 import time
 import xmlrpc.client
@@ -53,6 +54,29 @@ def socket_path(config_path: str) -> str:
     path = url[len("unix://") :] if url.startswith("unix://") else parser.get("unix_http_server", "file", fallback="")
     # The role's template doubles '%' for supervisor's own expansion.
     return path.strip().replace("%%", "%") or DEFAULT_SOCKET
+
+
+def stale_pidfile(config_path: str) -> str | None:
+    """supervisord's pid file when it names no supervisord (a leftover from before a restart of the
+    host or container whose /run survived), else None. Debian's init script trusts the file and
+    refuses to start supervisord while that pid is any live process."""
+    parser = configparser.RawConfigParser(strict=False)
+    try:
+        parser.read(config_path, encoding="utf-8")
+    except configparser.Error:
+        return None
+    path = parser.get("supervisord", "pidfile", fallback="/var/run/supervisord.pid").strip().replace("%%", "%")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            pid = handle.read().strip()
+    except OSError:
+        return None
+    try:
+        with open(f"/proc/{int(pid)}/cmdline", "rb") as handle:
+            alive_as = handle.read()
+    except (OSError, ValueError):
+        return path  # no such process, or garbage: stale either way
+    return None if b"supervisord" in alive_as else path
 
 
 class _UnixConnection(http.client.HTTPConnection):
@@ -163,6 +187,12 @@ def connect(module: AnsibleModule, name: str) -> tuple[Supervisor, str | None, b
         first_error = str(exc)
     service = module.params["service"]
     rc, out, err = module.run_command(["service", service, "start"])
+    stale = stale_pidfile(module.params["config_path"]) if rc != 0 else None
+    if stale:
+        # The init script said "already running" for a pid that is not supervisord: remove, retry once.
+        os.unlink(stale)
+        module.warn(f"removed {stale}, a stale supervisord pid file that kept `service {service} start` from working")
+        rc, out, err = module.run_command(["service", service, "start"])
     if rc != 0:
         module.fail_json(msg=f"{first_error}; `service {service} start` failed: {(err or out).strip()}")
     deadline = time.monotonic() + 30

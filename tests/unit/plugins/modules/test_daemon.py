@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pytest
@@ -153,3 +154,24 @@ def test_updated_is_refused_for_systemd(capsys, monkeypatch) -> None:
     monkeypatch.setattr(AnsibleModule, "run_command", fake.as_run_command())
     got = run(capsys, name="x", manager="systemd", state="updated")
     assert got["failed"] and "for supervisor programs" in got["msg"]
+
+
+def test_a_stale_pid_file_is_removed_and_the_start_retried(supervisord: Supervisord, capsys, monkeypatch) -> None:
+    """Debian's init script refuses to start supervisord while its pid file names any live process
+    (a container restarted with its old /run): the module removes such a file and tries once more."""
+    supervisord.stop()
+    pidfile = supervisord.root / "supervisord.pid"
+    pidfile.write_text(f"{os.getpid()}\n")  # this test's own pid: alive, not a supervisord
+    calls: list[list[str]] = []
+
+    def service(self: AnsibleModule, cmd: list[str], **kw: Any) -> tuple[int, str, str]:
+        calls.append(cmd)
+        if pidfile.exists():
+            return 1, "Starting supervisor: process already running.", ""
+        supervisord.start()
+        return 0, "", ""
+
+    monkeypatch.setattr(AnsibleModule, "run_command", service)
+    got = sv_run(capsys, supervisord, name="sleeper")
+    assert len(calls) == 2 and got["supervisord_started"], got
+    assert "stale supervisord pid file" in str(got.get("warnings")), got

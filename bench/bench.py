@@ -4,8 +4,8 @@ Builds the chaos lab (tests/chaos/chaoslab.py: network hakit-chaos, 172.28.8.0/2
 measures, writes bench/results/<date>.json and .md (plus the converge and re-run logs, with their
 per-task profiles), prints the table and removes the lab. Environment (bench/run.sh lists it too):
 BENCH_RUNS (default 3) repeats every fault; BENCH_RERUNS (default 3) the idempotent re-run;
-BENCH_PARTS (default all) picks converge,kill,node-loss,switchover,partition; HAKIT_CHAOS_DOWN_AFTER_MS sets
-down-after-milliseconds.
+BENCH_PARTS (default all) picks converge,kill,node-loss,switchover,rolling-restart,partition;
+HAKIT_CHAOS_DOWN_AFTER_MS sets down-after-milliseconds.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from chaoslab import (
 
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 RERUNS = int(os.environ.get("BENCH_RERUNS", "3"))
-PARTS = ("converge", "kill", "node-loss", "switchover", "partition")
+PARTS = ("converge", "kill", "node-loss", "switchover", "rolling-restart", "partition")
 CALLBACK_DIR = HERE / "callback_plugins"
 CALLBACKS = ("ansible.posix.profile_tasks", "hakit_module_calls")
 
@@ -256,6 +256,37 @@ def switchover(lab: Lab, figs: Figures) -> None:
         log(f"run {run + 1}: switchover {master} -> {target} -> {master}")
 
 
+def rolling_restart(lab: Lab, figs: Figures) -> None:
+    """hakit.redis.rolling_restart under writers: its run time and the write gap it causes."""
+    for run in range(RUNS):
+        master = lab.wait_invariant()
+        lab.wait_replicas_synced(master)
+        ws = Writer(f"bench:rolling:{run}", "sentinel", lab.sentinel_nodes)
+        wv = Writer(f"bench:rolling-vip:{run}", "vip")
+        ws.start()
+        wv.start()
+        ws.wait_progress(50, acked=True)
+        wv.wait_progress(50, acked=True)
+        t0 = time.time()
+        res = lab.playbook("rolling_restart")
+        t1 = time.time()
+        if res.rc != 0:
+            raise AssertionError(f"rolling restart failed: {res.output[-2000:]}")
+        new = lab.wait_invariant()
+        lab.wait_replicas_synced(new)
+        figs.add("rolling restart: playbook run", res.seconds, note="every daemon, the master by a switchover")
+        for w, label in ((ws, "Sentinel client"), (wv, "VIP")):
+            figs.add(f"rolling restart: longest write gap via {label}", largest_gap(w, t0, t1),
+                     note="longest time between two ok writes during the run")  # fmt: skip
+        ws.stop()
+        wv.stop()
+        acked = ws.acked_keys() + wv.acked_keys()
+        lost = lab.missing(acked, new)
+        figs.add("rolling restart: acknowledged writes lost", len(lost), unit="writes",
+                 note=f"of {len(acked)} acked (WAIT 1 >= 1)")  # fmt: skip
+        log(f"run {run + 1}: rolling restart, master {master} -> {new}")
+
+
 def partition(lab: Lab, figs: Figures) -> None:
     # min-replicas-to-write 1 on 1 master / 1 replica, set at runtime (the lab is thrown away afterwards;
     # the chaos test does the same through the inventory and a playbook run, which costs minutes).
@@ -397,7 +428,8 @@ def main() -> int:
         return md
 
     figs.on_change = write
-    faults = {"kill": kill_to_restart, "node-loss": node_loss, "switchover": switchover, "partition": partition}
+    faults = {"kill": kill_to_restart, "node-loss": node_loss, "switchover": switchover,
+              "rolling-restart": rolling_restart, "partition": partition}  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="hakit-bench-") as tmp:
         lab = BenchLab(Path(tmp))
         try:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: topology-4 converge/re-run times and failover figures (bench/bench.py).
-#   BENCH_PARTS=all               comma-separated: converge,kill,node-loss,switchover,partition (the lab is always
+#   BENCH_PARTS=all               comma-separated: converge,kill,node-loss,switchover,rolling-restart,partition (the lab is always
 #                                 converged once; BENCH_PARTS=converge measures the converge figures alone)
 #   BENCH_RERUNS=3                idempotent re-runs after the first converge (min/median/max)
 #   BENCH_RUNS=3                  repetitions of every fault (min/median/max in the table)

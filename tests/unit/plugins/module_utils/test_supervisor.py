@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,20 @@ def test_update_touches_only_that_program(supervisord: Supervisord) -> None:
     assert sv.update("sleeper") is False
     (supervisord.conf_dir / "other.conf").unlink()
     assert sv.update("other") is True and sv.state("other") is None
+
+
+def test_stale_pidfile_only_when_the_pid_is_no_supervisord(tmp_path: Path) -> None:
+    conf = tmp_path / "s.conf"
+    pidfile = tmp_path / "supervisord.pid"
+    conf.write_text(f"[supervisord]\npidfile={pidfile}\n")
+    assert _supervisor.stale_pidfile(str(conf)) is None  # no pid file: nothing to remove
+    pidfile.write_text(f"{os.getpid()}\n")  # alive, but pytest, not supervisord
+    assert _supervisor.stale_pidfile(str(conf)) == str(pidfile)
+    pidfile.write_text("999999999\n")  # no such process
+    assert _supervisor.stale_pidfile(str(conf)) == str(pidfile)
+    pidfile.write_text("garbage\n")
+    assert _supervisor.stale_pidfile(str(conf)) == str(pidfile)
+
+
+def test_a_live_supervisord_pidfile_is_not_stale(supervisord: Supervisord) -> None:
+    assert _supervisor.stale_pidfile(str(supervisord.config)) is None

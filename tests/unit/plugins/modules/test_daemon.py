@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.testing import patch_module_args
+from module_args import patch_module_args
 from supervisord_fixture import Supervisord, wait_state
 
 from ansible_collections.hakit.redis.plugins.modules import daemon

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import redis
-from ansible.module_utils.testing import patch_module_args
+from module_args import patch_module_args
 
 from ansible_collections.hakit.redis.plugins.modules import ha_check
 

@@ -9,7 +9,7 @@ import threading
 from typing import Any
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
+from module_args import patch_module_args
 
 from ansible_collections.hakit.redis.plugins.module_utils._resp import RespError, query
 from ansible_collections.hakit.redis.plugins.modules import master_probe

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
+from module_args import patch_module_args
 
 from ansible_collections.hakit.redis.plugins.module_utils._resp import RespError
 from ansible_collections.hakit.redis.plugins.modules import redis_wait

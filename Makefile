@@ -10,11 +10,12 @@ TOPOLOGY ?= 4
 SCENARIOS ?=
 ENV := source scripts/env.sh
 
-.PHONY: help lab lab-down test lint sanity unit molecule chaos bench install-test clean
+.PHONY: help lab lab-down test test-full test-matrix lint sanity unit ecosystem docs molecule chaos bench install-test clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "  variables: TOPOLOGY=1..4 (lab, default 4), SCENARIOS=\"topology1 ...\" (molecule, test)"
+	@echo "  variables: TOPOLOGY=1..4 (lab, default 4), SCENARIOS=\"topology1 ...\" (molecule, test), MATRIX=\"2.18 2.19\" (test-matrix)"
+	@echo "  make test stages: yamllint ansible-lint ruff sanity unit galaxy-importer docs-lint execution-environment integration preflight molecule install chaos-fast"
 
 lab: ## From nothing: venv, docker, base image, topology TOPOLOGY (default 4) in containers, health table
 	@scripts/lab.sh up $(TOPOLOGY)
@@ -36,6 +37,17 @@ sanity: ## ansible-test sanity from a temporary ansible_collections/hakit/redis 
 
 unit: ## pytest tests/unit
 	@STAGES=unit scripts/test.sh
+
+ecosystem: ## Galaxy importer, antsibull-docs lint, ansible-builder create (docs/ecosystem.md)
+	@STAGES="galaxy-importer docs-lint execution-environment" scripts/test.sh
+
+docs: ## HTML docs of modules, filters and roles (antsibull-docs) into .cache/docs/build/html
+	@scripts/bootstrap.sh venv
+	@scripts/ecosystem.sh docs
+
+test-matrix: ## sanity, unit and molecule topology1 per supported ansible-core (MATRIX="2.18 2.19")
+	@scripts/bootstrap.sh venv
+	@scripts/matrix.sh
 
 molecule: ## molecule test for each of $(SCENARIOS) (default: every scenario)
 	@STAGES=molecule SCENARIOS="$(SCENARIOS)" scripts/test.sh

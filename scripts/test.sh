@@ -13,7 +13,7 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 2
 
-ALL_STAGES=(bootstrap yamllint ansible-lint ruff sanity unit integration preflight molecule install chaos-fast)
+ALL_STAGES=(bootstrap yamllint ansible-lint ruff sanity unit galaxy-importer docs-lint execution-environment integration preflight molecule install chaos-fast)
 # Scenarios run cheapest first, so a broken foundation fails fast; unknown ones follow by name.
 SCENARIO_ORDER=(topology1 topology2 topology3 sentinels3 topology4 topology4_3r)
 LOGDIR=$ROOT/tests/output/logs
@@ -70,6 +70,11 @@ stage_yamllint() { yamllint --strict .; }
 stage_ansible-lint() { ansible-lint; }
 stage_ruff() { ruff check .; }
 stage_sanity() { scripts/sanity.sh; }
+# Galaxy's importer, antsibull-docs and ansible-builder, each from its own pinned venv
+# (scripts/ecosystem.sh, docs/ecosystem.md).
+stage_galaxy-importer() { scripts/ecosystem.sh galaxy-importer; }
+stage_docs-lint() { scripts/ecosystem.sh docs-lint; }
+stage_execution-environment() { scripts/ecosystem.sh execution-environment; }
 
 stage_unit() {
   need_tests tests/unit || return

@@ -15,7 +15,7 @@ ENV := source scripts/env.sh
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  variables: TOPOLOGY=1..4 (lab, default 4), SCENARIOS=\"topology1 ...\" (molecule, test), MATRIX=\"2.18 2.19\" (test-matrix)"
-	@echo "  make test stages: yamllint ansible-lint ruff sanity unit galaxy-importer docs-lint execution-environment integration preflight molecule install chaos-fast"
+	@sed -n 's/^ALL_STAGES=(bootstrap \(.*\))$$/  make test stages: \1/p' scripts/test.sh
 
 lab: ## From nothing: venv, docker, base image, topology TOPOLOGY (default 4) in containers, health table
 	@scripts/lab.sh up $(TOPOLOGY)

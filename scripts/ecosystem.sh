@@ -58,8 +58,9 @@ cmd_galaxy-importer() {
   log "galaxy-importer on $tarball (config tests/ecosystem/galaxy-importer.cfg)"
   # The importer calls ansible-doc and ansible-lint by name: its own venv's come first.
   # It exits 0 even when it logs errors, so its log is read as well.
-  PATH=$venv/bin:$PATH GALAXY_IMPORTER_CONFIG=$REQS/galaxy-importer.cfg \
-    "$venv/bin/python" -m galaxy_importer.main "$tarball" 2>&1 | tee "$out" |
+  # It writes importer_result.json into its working directory: the output directory.
+  (cd "$dir" && PATH=$venv/bin:$PATH GALAXY_IMPORTER_CONFIG=$REQS/galaxy-importer.cfg \
+    "$venv/bin/python" -m galaxy_importer.main "$tarball") 2>&1 | tee "$out" |
     grep -v '^Loading \|^Finding content\|^INFO' || true
   grep -q '^Importer processing completed successfully' "$out" || die "the importer did not complete (log: $out)"
   # Any ERROR or WARNING line fails: docs/ecosystem.md says how each known one was fixed.

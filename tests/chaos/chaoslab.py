@@ -70,8 +70,9 @@ REDIS_INTERNAL_USERS = ("hakit-replication", "hakit-sentinel", "hakit-check")
 REDIS_ADMIN_USER = "hakit-admin"
 SENTINEL_INTERNAL_USERS = ("hakit-peer", "hakit-check")
 MASTER_NAME = "mymaster"
-DOWN_AFTER_MS = int(os.environ.get("HAKIT_CHAOS_DOWN_AFTER_MS", "3000"))
-MIN_REPLICAS_MAX_LAG = 10  # the role's default redis_min_replicas_max_lag
+# The role's default (5000): the split-brain tests (issue 13) measure the defaults, and preflight
+# refuses min-replicas-to-write >= 1 or fencing below 4000 ms.
+DOWN_AFTER_MS = int(os.environ.get("HAKIT_CHAOS_DOWN_AFTER_MS", "5000"))
 PROGRAMS = ("redis-server", "redis-sentinel", "keepalived")
 # Lines Sentinel writes into sentinel.conf itself (its rewrite section).
 LEARNED = re.compile(
@@ -91,6 +92,23 @@ def _load_derive_password() -> Callable[[object, str], str]:
 
 
 derive_password = _load_derive_password()
+
+
+def _load_split_brain() -> object:
+    """plugins/filter/split_brain.py (the derived max-lag and its bounds), loaded by path."""
+    path = REPO / "plugins" / "filter" / "split_brain.py"
+    spec = importlib.util.spec_from_file_location("hakit_filter_split_brain", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+split_brain = _load_split_brain()
+# The role's default redis_min_replicas_max_lag for the lab's down-after (2 s at 5000 ms).
+MIN_REPLICAS_MAX_LAG: int = split_brain.min_replicas_max_lag(DOWN_AFTER_MS)  # type: ignore[attr-defined]
+# The isolated master's last accepted write comes less than this long after the cut (Redis source).
+ISOLATED_WINDOW_BOUND: int = split_brain.isolated_window_bound(MIN_REPLICAS_MAX_LAG)  # type: ignore[attr-defined]
 
 
 def internal_password(user: str, side: str = "redis") -> str:
@@ -561,17 +579,20 @@ class Lab:
         except REDIS_ERRORS:
             return False
 
-    def partition(self, node: str) -> None:
+    def partition(self, node: str) -> float:
         """Cuts `node` off from every other lab node, both directions, inside each container.
-        The host (the bridge gateway) still reaches every node."""
+        The host (the bridge gateway) still reaches every node. Returns the time the cut took effect
+        (the rules in `node` itself, which drop both directions, applied)."""
         others = [n for n in self.nodes if n != node and self.running(n)]
         rules = " && ".join(
             f"iptables -I INPUT -s {IPS[o]} -j DROP && iptables -I OUTPUT -d {IPS[o]} -j DROP" for o in others
         )
         assert self.exec(node, rules).returncode == 0, f"iptables on {node} failed"
+        t_cut = time.time()
         for o in others:
             res = self.exec(o, f"iptables -I INPUT -s {IPS[node]} -j DROP && iptables -I OUTPUT -d {IPS[node]} -j DROP")
             assert res.returncode == 0, f"iptables on {o} failed: {res.stderr}"
+        return t_cut
 
     def heal(self) -> None:
         for node in self.nodes:
@@ -830,3 +851,101 @@ class ProcessSampler:
     def phase_lines(self, phase: str) -> list[str]:
         with self._lock:
             return [line for line, where in self.lines.items() if any(p == phase for p, _ in where)]
+
+
+@dataclass
+class SplitBrain:
+    """Figures of one partition of the master from every peer (issue 13's invariant, docs/chaos.md).
+
+    Times are seconds after the cut, measured on the host, which reaches every node during the
+    partition: one writer straight to the old master, one straight to each other redis node (it
+    gets READONLY until that node is promoted), and the Sentinel-client writer with WAIT."""
+
+    old: str
+    new: str
+    window: float  # cut -> the isolated master's last accepted write (0: none after the cut)
+    first_new: float | None  # cut -> the new master's first accepted write (None: none before the heal)
+    healed: float  # cut -> the partition removed
+    promoted: float  # cut -> a majority of the Sentinels names another node
+    taken: int  # writes the isolated master accepted after the cut
+    lost: int  # of every write accepted after the cut (on any node, acknowledged or not): gone after the rejoin
+    acked_lost: int  # acknowledged (WAIT 1) writes missing after the rejoin: must be 0
+    refused: bool  # the isolated master answered NOREPLICAS during the partition
+
+    @property
+    def overlap(self) -> float:
+        """Seconds during which both masters accepted writes: 0 is the invariant."""
+        if self.first_new is None or self.taken == 0:
+            return 0.0
+        return max(0.0, self.window - self.first_new)
+
+    @property
+    def unavailable(self) -> float:
+        """Seconds after the cut without a master that clients following the Sentinels can write to:
+        cut -> the new master's first accepted write (until the heal when there was none)."""
+        return self.first_new if self.first_new is not None else self.healed
+
+    def line(self) -> str:
+        first = (
+            f"{self.first_new:.2f} s" if self.first_new is not None else f"none before the heal ({self.healed:.1f} s)"
+        )
+        return (
+            f"{self.old} -> {self.new}: isolated window {self.window:.2f} s ({self.taken} writes, "
+            f"{'NOREPLICAS' if self.refused else 'never refused'}), promoted at {self.promoted:.2f} s, "
+            f"new master's first write {first}, overlap {self.overlap:.2f} s, unavailable {self.unavailable:.2f} s, "
+            f"lost on rejoin {self.lost}, acknowledged lost {self.acked_lost} "
+            f"(max-lag {MIN_REPLICAS_MAX_LAG} s, bound {ISOLATED_WINDOW_BOUND} s, down-after {DOWN_AFTER_MS} ms)"
+        )
+
+
+def measure_partition(lab: Lab, hold: float = 0.0, prefix: str = "split") -> SplitBrain:
+    """Cuts the master off from every other node, keeps the cut until the majority side has promoted
+    a replica, the isolated master has been quiet past its bound and `hold` more seconds have passed
+    (or the new master took writes), heals, waits for the rejoin and returns the figures."""
+    old = lab.wait_invariant()
+    lab.wait_replicas_synced(old)
+    stamp = int(time.time() * 1000)
+    ws = Writer(f"{prefix}:{stamp}", "sentinel", lab.sentinel_nodes)
+    wd = Writer(f"{prefix}-old:{stamp}", f"node:{old}", wait_ms=None)
+    others = {n: Writer(f"{prefix}-{n}:{stamp}", f"node:{n}", wait_ms=None) for n in lab.redis_nodes if n != old}
+    writers = [ws, wd, *others.values()]
+    for w in writers:
+        w.start()
+    ws.wait_progress(20, acked=True)
+    wd.wait_progress(20)
+    t_cut = lab.partition(old)
+    majority = [n for n in lab.sentinel_nodes if n != old]
+    try:
+        new = str(wait_for("the majority side to promote a replica",
+                           lambda: (lab.master(majority) or old) != old and lab.master(majority),
+                           120 + 4 * DOWN_AFTER_MS / 1000, 0.1))  # fmt: skip
+        t_promoted = time.time()
+        quiet_until = t_cut + ISOLATED_WINDOW_BOUND + 2
+        deadline = max(t_promoted + hold, quiet_until)
+        while time.time() < deadline:
+            if time.time() >= quiet_until and others[new].first_ok_after(t_cut) is not None and hold == 0:
+                break
+            time.sleep(0.1)
+        # The isolated master's window, from a record that went on past its bound.
+        taken = wd.ok_keys(after=t_cut)
+        t_last_old = max((t for t, _, ok, _, _ in wd.snapshot() if ok and t > t_cut), default=t_cut)
+        refused = bool(wd.errors_after(t_cut, "NOREPLICAS"))
+        wd.stop()
+    finally:
+        lab.heal()
+    t_heal = time.time()
+    assert lab.wait_invariant(timeout=120) == new, "the old master did not rejoin as a replica"
+    lab.wait_replicas_synced(new)
+    for w in writers:
+        w.stop()
+    first_new = min((t for w in others.values() for t, _, ok, _, _ in w.snapshot() if ok and t > t_cut), default=None)
+    if first_new is not None and first_new > t_heal:
+        first_new = None  # accepted only once the partition was gone
+    accepted = [k for w in writers for k in w.ok_keys(after=t_cut)]
+    fig = SplitBrain(
+        old=old, new=new, window=t_last_old - t_cut, first_new=None if first_new is None else first_new - t_cut,
+        healed=t_heal - t_cut, promoted=t_promoted - t_cut, taken=len(taken),
+        lost=len(lab.missing(accepted, new)), acked_lost=len(lab.missing(ws.acked_keys(), new)), refused=refused,
+    )  # fmt: skip
+    log(f"split brain: {fig.line()}")
+    return fig

@@ -4,8 +4,8 @@ Builds the chaos lab (tests/chaos/chaoslab.py: network hakit-chaos, 172.28.8.0/2
 measures, writes bench/results/<date>.json and .md (plus the converge and re-run logs, with their
 per-task profiles), prints the table and removes the lab. Environment (bench/run.sh lists it too):
 BENCH_RUNS (default 3) repeats every fault; BENCH_RERUNS (default 3) the idempotent re-run;
-BENCH_PARTS (default all) picks converge,kill,node-loss,switchover,rolling-restart,partition;
-HAKIT_CHAOS_DOWN_AFTER_MS sets down-after-milliseconds.
+BENCH_PARTS (default all) picks converge,kill,node-loss,switchover,rolling-restart,partition,split-brain;
+HAKIT_CHAOS_DOWN_AFTER_MS sets down-after-milliseconds (default 5000, the role's).
 """
 
 from __future__ import annotations
@@ -31,18 +31,20 @@ sys.path[:0] = [str(HERE.parent / "tests" / "chaos"), str(HERE.parent / "tests")
 
 from chaoslab import (
     DOWN_AFTER_MS,
+    ISOLATED_WINDOW_BOUND,
     MIN_REPLICAS_MAX_LAG,
     PROGRAMS,
     Lab,
     PlayResult,
     Writer,
     log,
+    measure_partition,
     wait_for,
 )
 
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 RERUNS = int(os.environ.get("BENCH_RERUNS", "3"))
-PARTS = ("converge", "kill", "node-loss", "switchover", "rolling-restart", "partition")
+PARTS = ("converge", "kill", "node-loss", "switchover", "rolling-restart", "partition", "split-brain")
 CALLBACK_DIR = HERE / "callback_plugins"
 CALLBACKS = ("ansible.posix.profile_tasks", "hakit_module_calls")
 
@@ -317,7 +319,7 @@ def partition(lab: Lab, figs: Figures) -> None:
         figs.add(
             "partition: isolated master accepted writes for",
             (last_ok - t_part) if last_ok else 0.0,
-            note=f"min-replicas-to-write 1 (1 master/1 replica); target <= max-lag {MIN_REPLICAS_MAX_LAG} + 1 s",
+            note=f"min-replicas-to-write 1 (1 master/1 replica); bound max-lag {MIN_REPLICAS_MAX_LAG} + 2 s",
         )
         figs.add(
             "partition: majority side promoted after",
@@ -334,6 +336,47 @@ def partition(lab: Lab, figs: Figures) -> None:
         figs.add("partition: acknowledged writes lost", len(lab.missing(ws.acked_keys(), str(new))), unit="writes")
         figs.add("partition: writes the isolated master took, lost on rejoin",
                  len(lab.missing(stale, str(new))), unit="writes", note="reported, not asserted")  # fmt: skip
+
+
+# Issue 13: the layouts and modes the split-brain figures compare, in the order they run (the lab
+# ends with node4 added, so the 1 + 2 layout comes last).
+SPLIT_BRAIN_CASES = (
+    ("1+1, redis_fencing none", {"redis_fencing": None}),
+    ("1+1, redis_fencing replica", {"redis_fencing": "replica"}),
+    ("1+1, redis_fencing sentinels", {"redis_fencing": "sentinels"}),
+    ("1+2, defaults", {"redis_fencing": None}),
+)
+
+
+def split_brain(lab: Lab, figs: Figures) -> None:
+    """Master cut off from every peer (chaoslab.measure_partition), held 5 s past the promotion, for
+    each case; the lab converged with the case's variables (a playbook run, not measured)."""
+    for case, variables in SPLIT_BRAIN_CASES:
+        if case.startswith("1+2") and "node4" not in lab.redis_nodes:
+            lab.add_replica("node4")
+        for key, value in variables.items():
+            if value is None:
+                lab.extra_vars.pop(key, None)
+            else:
+                lab.extra_vars[key] = value
+        res = lab.playbook()
+        assert res.rc == 0, f"{case}: converge rc={res.rc}"
+        for run in range(RUNS):
+            fig = measure_partition(lab, hold=5, prefix=f"bench-sb{run}")
+            name = f"split brain {case}"
+            overlap = "both masters taking writes, 0 = the invariant; without fencing as long as the partition"
+            window = f"cut -> its last accepted write; min-replicas bound max-lag + 2 = {ISOLATED_WINDOW_BOUND} s"
+            figs.add(f"{name}: overlap", fig.overlap, note=overlap + " (held 5 s past the promotion)")
+            figs.add(f"{name}: isolated master's window", fig.window, note=window)
+            figs.add(f"{name}: writes lost on rejoin", fig.lost, unit="writes",
+                     note="every write accepted after the cut, acknowledged or not, gone after the rejoin")  # fmt: skip
+            figs.add(f"{name}: write unavailability", fig.unavailable,
+                     note="cut -> the new master's first accepted write (the heal when it takes none)")  # fmt: skip
+            figs.add(
+                f"{name}: promoted after", fig.promoted, note="cut -> a majority of the Sentinels names the new master"
+            )
+            figs.add(f"split brain {case}: acknowledged writes lost", fig.acked_lost, unit="writes", note="must be 0")
+    lab.extra_vars.pop("redis_fencing", None)
 
 
 def fail(meta: dict[str, object], what: str) -> None:
@@ -429,7 +472,7 @@ def main() -> int:
 
     figs.on_change = write
     faults = {"kill": kill_to_restart, "node-loss": node_loss, "switchover": switchover,
-              "rolling-restart": rolling_restart, "partition": partition}  # fmt: skip
+              "rolling-restart": rolling_restart, "partition": partition, "split-brain": split_brain}  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="hakit-bench-") as tmp:
         lab = BenchLab(Path(tmp))
         try:

@@ -68,6 +68,8 @@ REDIS_INTERNAL_USERS = ("hakit-replication", "hakit-sentinel", "hakit-check")
 # Exists only when the default user is switched off (not in this lab), but its password is derived
 # from redis_password all the same: the scans look for it too.
 REDIS_ADMIN_USER = "hakit-admin"
+# Exists only with redis_fencing: sentinels (the fence watchdog's user); scanned for all the same.
+REDIS_FENCE_USER = "hakit-fence"
 SENTINEL_INTERNAL_USERS = ("hakit-peer", "hakit-check")
 MASTER_NAME = "mymaster"
 # The role's default (5000): the split-brain tests (issue 13) measure the defaults, and preflight
@@ -124,7 +126,8 @@ def secrets() -> dict[str, str]:
         f"{APP_USER} (redis_users)": APP_PASSWORD,
     }
     out |= {
-        f"{u} (derived from redis_password)": internal_password(u) for u in (*REDIS_INTERNAL_USERS, REDIS_ADMIN_USER)
+        f"{u} (derived from redis_password)": internal_password(u)
+        for u in (*REDIS_INTERNAL_USERS, REDIS_ADMIN_USER, REDIS_FENCE_USER)
     }
     out |= {f"{u} (derived from sentinel_password)": internal_password(u, "sentinel") for u in SENTINEL_INTERNAL_USERS}
     return {name: value for name, value in out.items() if value}
@@ -135,8 +138,8 @@ def inventory_secrets(inv_vars: dict[str, object]) -> dict[str, str]:
     every redis_users password, and what the controller derives from each."""
     out: dict[str, str] = {}
     for key, users in (
-        ("redis_password", (*REDIS_INTERNAL_USERS, REDIS_ADMIN_USER)),
-        ("redis_password_previous", (*REDIS_INTERNAL_USERS, REDIS_ADMIN_USER)),
+        ("redis_password", (*REDIS_INTERNAL_USERS, REDIS_ADMIN_USER, REDIS_FENCE_USER)),
+        ("redis_password_previous", (*REDIS_INTERNAL_USERS, REDIS_ADMIN_USER, REDIS_FENCE_USER)),
         ("sentinel_password", SENTINEL_INTERNAL_USERS),
         ("sentinel_password_previous", SENTINEL_INTERNAL_USERS),
     ):

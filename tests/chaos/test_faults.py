@@ -275,7 +275,8 @@ def test_partition_1r_fencing_off_loss_reproduced(healthy: Lab) -> None:
     lab = healthy
     assert set(runtime_settings(lab).values()) == {("0", str(MIN_REPLICAS_MAX_LAG))}
     for run in range(PARTITION_RUNS):
-        fig = measure_partition(lab, prefix=f"off{run}")
+        # Held 5 s past the promotion: without fencing the overlap lasts as long as the partition.
+        fig = measure_partition(lab, hold=5, prefix=f"off{run}")
         assert fig.acked_lost == 0
         assert not fig.refused
         assert fig.taken > 0 and fig.lost > 0, "expected the isolated master's writes to be lost"
@@ -299,6 +300,58 @@ def test_partition_1r_fencing_replica(healthy: Lab) -> None:
         lab.heal()
         converge_with(lab, redis_fencing=None)
     assert set(runtime_settings(lab).values()) == {("0", str(MIN_REPLICAS_MAX_LAG))}
+
+
+FENCE_PROGRAM = "hakit-redis-fence"
+# The watchdog's own bound (roles/redis/tasks/fence.yml): grace 1 s + one 0.5 s check + the
+# Sentinel queries' 0.3 s timeout, plus 0.25 s of measurement slack as above.
+FENCE_BOUND = 1.0 + 0.5 + 0.3 + 0.25
+
+
+def fence_running(lab: Lab) -> dict[str, str]:
+    return {n: lab.exec(n, f"supervisorctl status {FENCE_PROGRAM}").stdout.strip() for n in lab.redis_nodes}
+
+
+# 1 master + 1 replica with redis_fencing: sentinels: the invariant with the majority side writable;
+# the replica's loss costs nothing, two Sentinels down cost the writes.
+def test_partition_1r_fencing_sentinels(healthy: Lab) -> None:
+    lab = healthy
+    converge_with(lab, redis_fencing="sentinels")
+    try:
+        assert all(" RUNNING " in s for s in fence_running(lab).values()), fence_running(lab)
+        assert set(runtime_settings(lab).values()) == {("0", str(MIN_REPLICAS_MAX_LAG))}
+        for run in range(PARTITION_RUNS):
+            fig = measure_partition(lab, prefix=f"sentinels{run}")
+            assert_no_split_brain(fig)
+            assert fig.window <= FENCE_BOUND, f"the watchdog fenced only after {fig.window:.2f} s"
+            assert fig.first_new is not None, "the majority side never took writes"
+        # The fenced old master rejoined (Sentinel's CONFIG REWRITE saw the fence): a re-run is clean.
+        assert_rerun_unchanged(lab, lab.wait_invariant())
+        assert set(runtime_settings(lab).values()) == {("0", str(MIN_REPLICAS_MAX_LAG))}
+        replica_down(lab, fenced=False)
+        # Two Sentinels down: no majority names the master, so it is fenced; back when they are.
+        master = lab.wait_invariant()
+        stopped = [n for n in lab.sentinel_nodes if n != master]
+        for n in stopped:
+            lab.exec(n, "supervisorctl stop redis-sentinel")
+        try:
+            time.sleep(FENCE_BOUND + 0.5)
+            assert "NOREPLICAS" in assert_writes(lab, master, accepted=False, prefix="2s-down", seconds=2)
+        finally:
+            for n in stopped:
+                lab.exec(n, "supervisorctl start redis-sentinel")
+        wait_for("writes accepted again", lambda: lab.client(master).set("fence:back", 1), 30)
+        assert lab.wait_invariant() == master
+        # The watchdog killed: supervisor restarts it, the healthy master is never fenced.
+        old = lab.kill(master, FENCE_PROGRAM)
+        wait_for("the watchdog restarted", lambda: lab.pid(master, FENCE_PROGRAM) not in (0, old), 30)
+        assert_writes(lab, master, accepted=True, prefix="fence-restarted", seconds=3)
+    finally:
+        lab.heal()
+        lab.repair()
+        converge_with(lab, redis_fencing=None)
+    assert set(runtime_settings(lab).values()) == {("0", str(MIN_REPLICAS_MAX_LAG))}
+    assert all(FENCE_PROGRAM not in s or "no such process" in s for s in fence_running(lab).values())
 
 
 # ---- full suite (HAKIT_CHAOS_ALL=1) --------------------------------------------------------
@@ -393,6 +446,9 @@ def test_two_sentinels_down_then_master_no_failover(healthy: Lab) -> None:
     try:
         for n in stopped:
             lab.exec(n, "supervisorctl stop redis-sentinel")
+        # Without fencing (the lab's default) the master keeps taking writes meanwhile.
+        time.sleep(2)
+        assert_writes(lab, master, accepted=True, prefix="2s-down", seconds=2)
         lab.exec(master, "supervisorctl stop redis-server")
         time.sleep(3 * DOWN_AFTER + 3)
         for n in lab.redis_nodes:

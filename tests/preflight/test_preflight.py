@@ -180,6 +180,34 @@ BAD_INPUTS = {
         {"sentinel_hosts": [], "extra": {"redis_users": [{"name": "hakit-check", "password": "x"}]}},
         ["redis_users", "hakit-check"],
     ),
+    # Issue 13: a max-lag that lets an isolated master take writes after a promotion could have
+    # completed (the old default 10 s against the default down-after of 5000 ms) ...
+    "split_brain_window_max_lag": (
+        "site",
+        {"sentinel_hosts": ["node1"], "extra": {"redis_fencing": "replica", "redis_min_replicas_max_lag": 10}},
+        [
+            "redis_min_replicas_max_lag is 10",
+            "sentinel_down_after_ms is 5000",
+            "to 2 or less",
+            "redis_split_brain_window_accepted",
+        ],
+    ),
+    # ... or a down-after too short for any max-lag (the derived one is 1 s here).
+    "split_brain_window_down_after": (
+        "site",
+        {"sentinel_hosts": ["node1"], "extra": {"redis_fencing": "replica", "sentinel_down_after_ms": 3000}},
+        [
+            "redis_min_replicas_max_lag is 1",
+            "sentinel_down_after_ms is 3000",
+            "raise sentinel_down_after_ms to 4000",
+            "redis_split_brain_window_accepted",
+        ],
+    ),
+    "fencing_by_sentinels_without_sentinels": (
+        "site",
+        {"sentinel_hosts": [], "extra": {"redis_fencing": "sentinels"}},
+        ["redis_fencing is sentinels", "no Sentinel"],
+    ),
     "vip_address_not_ipv4": (
         "topology4",
         {"sentinel_hosts": ["node1", "node2"], "extra": {"vip_address": "10.0.0", "sentinel_allow_even_count": True}},
@@ -222,4 +250,14 @@ def test_first_check_on_fresh_hosts_reports_and_changes_nothing(nodes, ansible_e
     recap = changed_counts(res.stdout)
     assert recap.get("node1", 0) > 0 and recap.get("node2", 0) > 0, f"--check reported nothing to do: {recap}"
     assert "would install: " in res.stdout
+    assert_untouched(res, ["node1", "node2"], check_mode=True)
+
+
+# Issue 13's opt-out: the same window-reopening values pass preflight once accepted explicitly.
+def test_split_brain_window_accepted_explicitly(nodes, ansible_env, tmp_path):
+    extra = {"redis_fencing": "replica", "redis_min_replicas_max_lag": 10, "redis_split_brain_window_accepted": True}
+    inv = inventory(tmp_path, ["node1", "node2"], password=PASSWORD, sentinel_hosts=["node2"], extra=extra)
+    res = run_playbook("topology2", inv, ansible_env, "--check")
+    assert res.returncode == 0, "preflight refused a window the inventory accepted"
+    assert "redis_min_replicas_max_lag is 10" not in res.stdout
     assert_untouched(res, ["node1", "node2"], check_mode=True)

@@ -179,9 +179,10 @@ def split_brain(topo: Topology, failure: Failure, cut_off: list[str]) -> dict[st
         if len(agree) >= topo.quorum and len(voters) >= topo.majority and targets:
             bounded = (
                 f"; with min-replicas-to-write {topo.min_replicas_to_write} {topo.master} refuses writes "
-                "after min-replicas-max-lag, which bounds the loss"
+                "within min-replicas-max-lag + 2 s, which bounds the loss (with the max-lag derived from "
+                "down-after, before the promotion)"
                 if topo.min_replicas_to_write
-                else "; set min-replicas-to-write >= 1 to bound them"
+                else "; redis_fencing (replica or sentinels) bounds them"
             )
             warning = (
                 f"split brain: {topo.master} keeps accepting writes from clients that still reach it while "

@@ -122,7 +122,8 @@ def test_min_replicas_to_write_with_two_replicas_tolerates_one_loss() -> None:
 
 def test_min_replicas_to_write_bounds_split_brain() -> None:
     entry = by_failure(T2, min_replicas_to_write=1)["partition: node1 <-> node2"]
-    assert "refuses writes after min-replicas-max-lag" in entry["warning"]
+    assert "refuses writes within min-replicas-max-lag + 2 s" in entry["warning"]
+    assert "redis_fencing" in by_failure(T2)["partition: node1 <-> node2"]["warning"]
 
 
 def test_quorum_one_in_topology3_still_needs_a_majority() -> None:

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 # Copyright (c) 2026, hakit.redis contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """hakit-redis-fence: refuses writes on a master that a majority of the Sentinels does not name.
@@ -10,7 +9,8 @@ this node for longer than `grace` seconds, it fences: CONFIG SET min-replicas-to
 number no replica count reaches, so Redis answers every write with NOREPLICAS. It unfences (the
 configured value again) only once a majority names this node again. On a replica it restores the
 configured value (Sentinel's CONFIG REWRITE may have written a fenced value into redis.conf when it
-demoted this node, so it rewrites the file then).
+demoted this node, so it rewrites the file then). It never touches a value other than FENCE: that
+one is the role's, which may have changed it before this watchdog re-read its settings.
 
 The state lives in Redis, not here: a restarted watchdog finds a fenced master fenced, and gives a
 master it cannot confirm the grace once more before fencing. Python standard library only; the
@@ -67,7 +67,7 @@ def _read_reply(stream: Any) -> Any:
         return stream.read(size + 2)[:-2].decode(errors="replace")
     if kind == b"*":
         size = int(body)
-        return None if size < 0 else [_read_reply(stream) for _ in range(size)]
+        return None if size < 0 else [_read_reply(stream) for _index in range(size)]
     raise ConnectionError(f"unexpected reply {line[:20]!r}")
 
 
@@ -83,12 +83,12 @@ def query(address: str, commands: list[list[str]], user: str, passwords: list[st
             sock.sendall(b"".join(_encode(c) for c in auth + commands))
             stream = sock.makefile("rb")
             try:
-                for _ in auth:
+                for _command in auth:
                     _read_reply(stream)
             except RespError as exc:
                 last = exc
                 continue
-            return [_read_reply(stream) for _ in commands]
+            return [_read_reply(stream) for _command in commands]
     raise last
 
 
@@ -155,10 +155,12 @@ class Fence:
         wanted = int(self.cfg["min_replicas_to_write"])
         role, current = self.redis([["ROLE"], ["CONFIG", "GET", "min-replicas-to-write"]])
         now_value = int(current[1]) if isinstance(current, list) and len(current) == 2 else wanted
+        # Only the fence value is the watchdog's: any other value is the role's (a run that changed
+        # min-replicas-to-write before this watchdog re-read its settings, or removed it) and stays.
         if not role or role[0] != "master":
             self.confirmed_at = self.clock()
             self.was_master = False
-            if now_value != wanted:
+            if now_value == FENCE:
                 self._set(wanted, rewrite=True)  # a demoted, fenced master: Sentinel's rewrite kept FENCE
                 log(f"replica: min-replicas-to-write back to {wanted}")
                 return "restored"
@@ -172,8 +174,8 @@ class Fence:
         named = named_master(self.votes(self.cfg), len(self.cfg["sentinels"]))
         if named == self.cfg["self"]:
             self.confirmed_at = self.clock()
-            if now_value != wanted:
-                self._set(wanted, rewrite=now_value == FENCE)
+            if now_value == FENCE:
+                self._set(wanted, rewrite=True)
                 log(f"a majority of the Sentinels names this master again: unfenced (min-replicas-to-write {wanted})")
                 return "unfenced"
             return "confirmed"

@@ -55,12 +55,12 @@ def make(redis: FakeRedis, naming: list[dict[str, list[str]]], wanted: int = 0) 
     cfg = {"self": SELF, "sentinels": S, "master_name": "mymaster", "min_replicas_to_write": wanted,
            "grace": 1.0, "interval": 0.5, "timeout": 0.3, "promotion_grace": 5.0}  # fmt: skip
     clock = Clock()
-    return fence.Fence(cfg, clock=clock, votes=lambda _cfg: naming[0], redis=redis), clock
+    return fence.Fence(cfg, clock=clock, votes=lambda _settings: naming[0], redis=redis), clock
 
 
 def test_confirmed_master_is_left_alone() -> None:
     r = FakeRedis()
-    f, _ = make(r, [{SELF: S}])
+    f, _clock = make(r, [{SELF: S}])
     assert f.step() == "confirmed"
     assert r.value == 0
 
@@ -99,7 +99,7 @@ def test_majority_naming_another_node_fences() -> None:
 
 def test_replica_gets_the_configured_value_back_and_the_file_rewritten() -> None:
     r = FakeRedis(role="slave", value=fence.FENCE)
-    f, _ = make(r, [{}], wanted=1)
+    f, _clock = make(r, [{}], wanted=1)
     assert f.step() == "restored"
     assert r.value == 1 and r.rewrites == 1
     assert f.step() == "replica"
@@ -151,3 +151,13 @@ def test_resp_encoding_round_trip() -> None:
     assert fence._read_reply(stream) == ["127.0.0.1", "6379"]
     with pytest.raises(fence.RespError):
         fence._read_reply(io.BytesIO(b"-NOAUTH x\r\n"))
+
+
+@pytest.mark.parametrize("role", ["master", "slave"])
+def test_a_value_the_role_set_is_left_alone(role: str) -> None:
+    """The role changed min-replicas-to-write (a replica added) before the watchdog re-read its
+    settings, or while removing it: only the fence value is the watchdog's to change."""
+    r = FakeRedis(role=role, value=1)
+    f, _clock = make(r, [{SELF: S}], wanted=0)
+    assert f.step() in ("confirmed", "replica")
+    assert r.value == 1 and r.rewrites == 0

@@ -104,3 +104,16 @@ def choose(
     # Sentinel's own order: lowest priority number, then the most data.
     best = sorted(able, key=lambda r: (r.priority, -(r.offset or 0), r.address))[0]
     return best, None
+
+
+def sentinel_behind(replicas: list[Replica], online: dict[str, tuple[bool, int]], target: str | None) -> bool:
+    """The master lists the target (or, without one, some replica) online, but the Sentinel does not
+    know it yet or still has its link down: a Sentinel reads a replica's INFO every 10 s, so right
+    after a switchover it lags the master. Worth waiting for, not a reason to refuse."""
+    candidates = [target] if target else [address for address, (up, _offset) in online.items() if up]
+    for address in candidates:
+        if online.get(address, (False, 0))[0]:
+            known = next((r for r in replicas if r.address == address), None)
+            if known is None or not known.link_ok:
+                return True
+    return False

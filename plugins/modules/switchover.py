@@ -22,6 +22,9 @@ description:
     never acknowledged, so a client retries them on the new master.
   - With several replicas, the others get C(replica-priority 0) until the move is done, so the Sentinels
     promote the target and no other. Their priorities are restored afterwards, also on failure.
+  - A Sentinel reads a replica's C(INFO) every 10 seconds, so right after a move it may not list the new
+    replica yet, or still see its link down, while the master lists it online. The module waits up to 15
+    seconds for the Sentinel to catch up before it refuses for that reason.
   - The switch is idempotent. When the target (or, without O(target), any master the Sentinels agree on) is
     already the master, nothing is done.
 author: hakit.redis contributors (@hakit)
@@ -130,7 +133,12 @@ from ansible_collections.hakit.redis.plugins.module_utils._switchover import (
     merge,
     parse_info,
     parse_sentinel_replicas,
+    sentinel_behind,
 )
+
+# A Sentinel reads each replica's INFO every 10 s: how long to wait for it to catch up with the
+# master's own view (right after a switchover, the old master is a replica it has not seen yet).
+SENTINEL_SETTLE_S = 15.0
 
 
 class Refused(Exception):
@@ -217,19 +225,23 @@ def gather(cluster: Cluster, params: dict[str, Any]) -> tuple[str, Replica | Non
     sentinel, answer = ckquorum(cluster, sentinels, name)
     if sentinel is None or not answer.startswith("OK"):
         raise Refused(f"the Sentinels cannot reach their quorum ({answer}): a failover could not be authorised")
-    try:
-        info = parse_info(cluster.redis(master, ["INFO", "replication"])[0])
-        replicas = parse_sentinel_replicas(cluster.sentinel(sentinel, ["SENTINEL", "REPLICAS", name])[0])
-    except (OSError, RespError) as exc:
-        raise Refused(f"could not read the replication state: {exc}") from exc
-    if info.get("role") != "master":
-        raise Refused(f"{master}, named by the Sentinels, answers role {info.get('role')}: not a stable master")
-    master_offset, online = master_view(info)
-    merge(replicas, online)
-    target, why = choose(replicas, params["target"], master_offset, params["max_lag_bytes"])
-    if target is None:
-        raise Refused(str(why))
-    return master, target, replicas, sentinel
+    deadline = time.monotonic() + SENTINEL_SETTLE_S
+    while True:
+        try:
+            info = parse_info(cluster.redis(master, ["INFO", "replication"])[0])
+            replicas = parse_sentinel_replicas(cluster.sentinel(sentinel, ["SENTINEL", "REPLICAS", name])[0])
+        except (OSError, RespError) as exc:
+            raise Refused(f"could not read the replication state: {exc}") from exc
+        if info.get("role") != "master":
+            raise Refused(f"{master}, named by the Sentinels, answers role {info.get('role')}: not a stable master")
+        master_offset, online = master_view(info)
+        merge(replicas, online)
+        target, why = choose(replicas, params["target"], master_offset, params["max_lag_bytes"])
+        if target is not None:
+            return master, target, replicas, sentinel
+        if time.monotonic() > deadline or not sentinel_behind(replicas, online, params["target"]):
+            raise Refused(str(why))
+        time.sleep(0.5)
 
 
 def wait(what: str, check: Any, timeout: float, interval: float = 0.05) -> None:

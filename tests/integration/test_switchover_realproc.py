@@ -122,6 +122,17 @@ def test_refusals_change_nothing(cluster: Cluster, lab: Lab, tmp_path: Path, set
         for port in cluster.sentinel_ports:
             lab.client(port, password=None).execute_command("SENTINEL", "SET", "mymaster", "quorum", 3)
         lab.kill("sentinel2")
+        first = lab.client(cluster.sentinel_ports[0], password=None)
+
+        def no_quorum() -> bool:
+            try:
+                first.execute_command("SENTINEL", "CKQUORUM", "mymaster")
+            except Exception:  # noqa: BLE001 - NOQUORUM is the error reply waited for
+                return True
+            return False
+
+        # Until the others see sentinel2 down (down-after 1 s), CKQUORUM still counts it.
+        wait_for("the Sentinels to see sentinel2 down", no_quorum, timeout=15)
     elif setup == "link_down":
         # The replica can no longer log in to its master: the master drops it from its replicas.
         replica = lab.client(cluster.replica_port)

@@ -12,6 +12,7 @@ from ansible_collections.hakit.redis.plugins.module_utils._switchover import (
     parse_info,
     parse_sentinel_replicas,
     refusal,
+    sentinel_behind,
 )
 
 INFO = (
@@ -86,3 +87,12 @@ def test_choose_refuses_when_no_replica_can_take_over() -> None:
     target, why = choose([replica(online=False)], None, 1010, 100)
     assert target is None and "no replica can take over" in str(why)
     assert "the master has no replica" in str(choose([], None, 0, 0)[1])
+
+
+def test_sentinel_behind_the_master_is_waited_for_not_refused() -> None:
+    online = {"10.0.0.12:6379": (True, 1000), "10.0.0.14:6379": (False, 0)}
+    assert sentinel_behind([], online, "10.0.0.12:6379"), "the Sentinel does not list it yet"
+    assert sentinel_behind([replica(link_ok=False)], online, None), "the Sentinel still has its link down"
+    assert not sentinel_behind([replica()], online, "10.0.0.12:6379"), "both agree: nothing to wait for"
+    assert not sentinel_behind([], online, "10.0.0.14:6379"), "down on the master too: refuse at once"
+    assert not sentinel_behind([replica(priority=0)], online, None), "priority 0 is no lag: refuse at once"

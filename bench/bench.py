@@ -11,7 +11,6 @@ HAKIT_CHAOS_DOWN_AFTER_MS sets down-after-milliseconds (default 5000, the role's
 from __future__ import annotations
 
 import importlib.metadata
-import itertools
 import json
 import os
 import platform
@@ -219,10 +218,15 @@ def node_loss(lab: Lab, figs: Figures) -> None:
         log(f"run {run + 1}: node loss {master} -> {new}")
 
 
-def largest_gap(w: Writer, start: float, end: float) -> float:
-    """The longest time between two successful writes that spans part of [start, end]."""
-    times = sorted(t for t, _, ok, _, _ in w.snapshot() if ok)
-    return max((b - a for a, b in itertools.pairwise(times) if b >= start and a <= end), default=0.0)
+def start_writers(lab: Lab, prefix: str) -> tuple[Writer, Writer]:
+    """A writer through Sentinel and one through the VIP, both with WAIT 1, each 50 acked writes in."""
+    ws = Writer(f"bench:{prefix}", "sentinel", lab.sentinel_nodes)
+    wv = Writer(f"bench:{prefix}-vip", "vip")
+    for w in (ws, wv):
+        w.start()
+    for w in (ws, wv):
+        w.wait_progress(50, acked=True)
+    return ws, wv
 
 
 def switchover(lab: Lab, figs: Figures) -> None:
@@ -230,12 +234,7 @@ def switchover(lab: Lab, figs: Figures) -> None:
     for run in range(RUNS):
         master = lab.wait_invariant()
         lab.wait_replicas_synced(master)
-        ws = Writer(f"bench:switch:{run}", "sentinel", lab.sentinel_nodes)
-        wv = Writer(f"bench:switch-vip:{run}", "vip")
-        ws.start()
-        wv.start()
-        ws.wait_progress(50, acked=True)
-        wv.wait_progress(50, acked=True)
+        ws, wv = start_writers(lab, f"switch:{run}")
         target = next(n for n in lab.redis_nodes if n != master)
         for to in (target, master):
             t0 = time.time()
@@ -246,7 +245,7 @@ def switchover(lab: Lab, figs: Figures) -> None:
             lab.wait_invariant()
             figs.add("switchover: playbook run (move + health check)", res.seconds, note="hakit.redis.switchover")
             for w, label in ((ws, "Sentinel client"), (wv, "VIP")):
-                figs.add(f"switchover: longest write gap via {label}", largest_gap(w, t0, t1),
+                figs.add(f"switchover: longest write gap via {label}", w.longest_gap(t0, t1),
                          note="longest time between two ok writes during the run")  # fmt: skip
             lab.wait_replicas_synced(to)
         ws.stop()
@@ -263,12 +262,7 @@ def rolling_restart(lab: Lab, figs: Figures) -> None:
     for run in range(RUNS):
         master = lab.wait_invariant()
         lab.wait_replicas_synced(master)
-        ws = Writer(f"bench:rolling:{run}", "sentinel", lab.sentinel_nodes)
-        wv = Writer(f"bench:rolling-vip:{run}", "vip")
-        ws.start()
-        wv.start()
-        ws.wait_progress(50, acked=True)
-        wv.wait_progress(50, acked=True)
+        ws, wv = start_writers(lab, f"rolling:{run}")
         t0 = time.time()
         res = lab.playbook("rolling_restart")
         t1 = time.time()
@@ -278,7 +272,7 @@ def rolling_restart(lab: Lab, figs: Figures) -> None:
         lab.wait_replicas_synced(new)
         figs.add("rolling restart: playbook run", res.seconds, note="every daemon, the master by a switchover")
         for w, label in ((ws, "Sentinel client"), (wv, "VIP")):
-            figs.add(f"rolling restart: longest write gap via {label}", largest_gap(w, t0, t1),
+            figs.add(f"rolling restart: longest write gap via {label}", w.longest_gap(t0, t1),
                      note="longest time between two ok writes during the run")  # fmt: skip
         ws.stop()
         wv.stop()

@@ -19,6 +19,7 @@ Imported by ``tests/chaos`` and by ``bench/bench.py``; no pytest in here.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import os
 import re
@@ -752,6 +753,12 @@ class Writer(threading.Thread):
     def first_ok_after(self, t: float) -> float | None:
         ts = [e[0] for e in self.snapshot() if e[2] and e[0] > t]
         return min(ts) if ts else None
+
+    def longest_gap(self, start: float, end: float) -> float:
+        """The longest time between two successful writes that spans part of [start, end] (the write
+        gap an operation caused; the chaos tests log it, the bench reports it)."""
+        times = sorted(t for t, _, ok, _, _ in self.snapshot() if ok)
+        return max((b - a for a, b in itertools.pairwise(times) if b >= start and a <= end), default=0.0)
 
     def errors_after(self, t: float, contains: str) -> list[float]:
         return [e[0] for e in self.snapshot() if e[0] > t and contains in e[4]]

@@ -8,7 +8,6 @@ node4 to the lab) last.
 
 from __future__ import annotations
 
-import itertools
 import os
 import time
 
@@ -110,13 +109,6 @@ def test_master_node_loss_failover_rejoin_and_rerun(healthy: Lab) -> None:
     assert_no_acked_loss(lab, new, ws)
 
 
-def _largest_gap(w: Writer, start: float, end: float) -> float:
-    """The longest time between two successful writes of `w` that spans part of [start, end]."""
-    times = sorted(t for t, _, ok, _, _ in w.snapshot() if ok)
-    gaps = [b - a for a, b in itertools.pairwise(times) if b >= start and a <= end]
-    return max(gaps, default=0.0)
-
-
 @pytest.mark.fast
 def test_switchover_and_back_loses_no_acknowledged_write(healthy: Lab) -> None:
     """hakit.redis.switchover (issue 14) to the replica and back, writers on Sentinel and on the VIP."""
@@ -136,7 +128,7 @@ def test_switchover_and_back_loses_no_acknowledged_write(healthy: Lab) -> None:
         wv.wait_progress(20, acked=True)
         t1 = time.time()
         log(f"switchover to {to} in {res.seconds:.0f} s: longest write gap via Sentinel "
-            f"{_largest_gap(ws, t0, t1):.2f} s, via VIP {_largest_gap(wv, t0, t1):.2f} s")  # fmt: skip
+            f"{ws.longest_gap(t0, t1):.2f} s, via VIP {wv.longest_gap(t0, t1):.2f} s")  # fmt: skip
     res = lab.playbook("switchover", extra={"target": old})
     assert res.rc == 0 and res.total_changed == 0, "a switchover to the master itself must change nothing"
     assert_rerun_unchanged(lab, old)
@@ -171,8 +163,8 @@ def test_rolling_restart_loses_no_acknowledged_write(healthy: Lab) -> None:
     lab.wait_replicas_synced(new)
     ws.wait_progress(20, acked=True)
     wv.wait_progress(20, acked=True)
-    log(f"rolling restart in {res.seconds:.0f} s: longest write gap via Sentinel {_largest_gap(ws, t0, t1):.2f} s, "
-        f"via VIP {_largest_gap(wv, t0, t1):.2f} s")  # fmt: skip
+    log(f"rolling restart in {res.seconds:.0f} s: longest write gap via Sentinel {ws.longest_gap(t0, t1):.2f} s, "
+        f"via VIP {wv.longest_gap(t0, t1):.2f} s")  # fmt: skip
     assert_rerun_unchanged(lab, new)
     assert_no_acked_loss(lab, new, ws, wv)
 

@@ -155,27 +155,22 @@ class Cluster:
     def __init__(self, params: dict[str, Any]) -> None:
         self.params = params
 
-    def sentinel(self, address: str, *commands: list[str]) -> list[Any]:
+    def _query(self, side: str, default_port: int, address: str, commands: tuple[list[str], ...]) -> list[Any]:
         host, port = split(address)
         return query(
             host,
-            port or 26379,
+            port or default_port,
             list(commands),
-            password=self.params["sentinel_password"],
-            username=self.params["sentinel_username"],
+            password=self.params[f"{side}_password"],
+            username=self.params[f"{side}_username"],
             timeout=self.params["timeout"],
         )
 
+    def sentinel(self, address: str, *commands: list[str]) -> list[Any]:
+        return self._query("sentinel", 26379, address, commands)
+
     def redis(self, address: str, *commands: list[str]) -> list[Any]:
-        host, port = split(address)
-        return query(
-            host,
-            port or 6379,
-            list(commands),
-            password=self.params["redis_password"],
-            username=self.params["redis_username"],
-            timeout=self.params["timeout"],
-        )
+        return self._query("redis", 6379, address, commands)
 
 
 def sentinel_views(cluster: Cluster, sentinels: list[str], name: str) -> dict[str, str | None]:

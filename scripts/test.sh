@@ -6,8 +6,10 @@
 #
 #   STAGES="unit molecule" scripts/test.sh     # pick stages (bootstrap always runs first)
 #   SCENARIOS="topology1" scripts/test.sh      # pick molecule scenarios
+#   HAKIT_TEST_JOBS=1 scripts/test.sh          # one lane, every stage's output on the terminal
 #
-# Stage logs are also kept in tests/output/logs/<stage>.log.
+# Stage logs are kept in tests/output/logs/<stage>.log. With more than one lane (the default is
+# two) the terminal shows each stage's start and end, and the log's tail when a stage fails.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,11 +18,22 @@ cd "$ROOT" || exit 2
 ALL_STAGES=(bootstrap yamllint ansible-lint ruff sanity unit galaxy-importer docs-lint execution-environment integration preflight molecule install chaos-fast)
 # Scenarios run cheapest first, so a broken foundation fails fast; unknown ones follow by name.
 SCENARIO_ORDER=(topology1 topology2 topology3 sentinels3 topology4 topology4_3r)
+# Lanes: the stages after bootstrap share out between this many parallel lanes (containers of
+# different stages live on different subnets). Most of a stage's time is spent waiting on
+# Sentinel timeouts and `docker exec`, so two lanes on two cores take about half the wall time.
+JOBS=${HAKIT_TEST_JOBS:-2}
+# Started first when lanes run in parallel: the longest jobs, so no lane ends with one of them
+# alone. The others follow in the order of ALL_STAGES.
+LONGEST_FIRST=(chaos-fast molecule/topology4_3r molecule/topology4)
 LOGDIR=$ROOT/tests/output/logs
 NOTE_FILE=$LOGDIR/.stage-note
+RESULTS=$LOGDIR/.results
+QUEUE=$LOGDIR/.queue
+RUN_START=$(date +%s%N)
 
-declare -a R_NAME=() R_SECS=() R_RESULT=() R_NOTE=()
-NOTE="" CURRENT="" CURRENT_START="" STAGE_PID=""
+declare -A ORDER_OF=()
+declare -a LANE_PIDS=() JOB_LIST=()
+CURRENT="" CURRENT_START="" STAGE_PID="" LANE=1
 
 say() { printf '\n== %s\n' "$*"; }
 # Seconds since $1 (a `date +%s%N` reading), one decimal.
@@ -122,93 +135,157 @@ list_scenarios() {
   done
 }
 
-# Runs `$2...` as the stage named $1: times it, logs it, records the result.
+# The command of job $1: a stage, or one molecule scenario (molecule/NAME).
+run_job() {
+  case $1 in
+    molecule/*)
+      [[ -f $1/molecule.yml ]] || { missing "no such scenario"; return; }
+      molecule test -s "${1#molecule/}"
+      ;;
+    *) "stage_$1" ;;
+  esac
+}
+
+# Appends one row to the results file: rows come from several lanes, the summary sorts them.
+record() { # name secs result note
+  printf '%s\t%s\t%s\t%s\t%s\n' "${ORDER_OF[$1]:-0}" "$1" "$2" "$3" "$4" >>"$RESULTS"
+}
+
+# Runs job $1: times it, logs it, records the result. With one lane its output streams to the
+# terminal as well; with several, only the log gets it and a failure prints the log's tail.
 run_stage() {
-  local name=$1 start rc=0 secs result
-  shift
-  NOTE=""
-  say "$name"
+  local name=$1 start rc=0 secs result note="" log
+  log=$LOGDIR/${name//\//_}.log
   start=$(date +%s%N)
   CURRENT=$name CURRENT_START=$start
   rm -f "$NOTE_FILE"
-  # The stage writes into tee through its own descriptor, and runs in the background so that a
-  # TERM reaches the trap at once, not after the stage ends.
-  local out tee_pid
-  exec {out}> >(tee "$LOGDIR/${name//\//_}.log")
-  tee_pid=$!
-  "$@" >&"$out" 2>&1 {out}>&- &
-  STAGE_PID=$!
-  exec {out}>&-
-  wait "$STAGE_PID" || rc=$?
+  if [[ $JOBS == 1 ]]; then
+    say "$name"
+    # The stage writes into tee through its own descriptor, and runs in the background so that a
+    # TERM reaches the trap at once, not after the stage ends.
+    local out tee_pid
+    exec {out}> >(tee "$log")
+    tee_pid=$!
+    run_job "$name" >&"$out" 2>&1 {out}>&- &
+    STAGE_PID=$!
+    exec {out}>&-
+    wait "$STAGE_PID" || rc=$?
+    # Let tee flush before the next header. It ends once every writer has closed the pipe; a
+    # daemon the stage left running with the pipe open would hold it forever: 10 s at most.
+    for _ in {1..100}; do
+      kill -0 "$tee_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+  else
+    printf '== %s: started (lane %s)\n' "$name" "$LANE"
+    run_job "$name" >"$log" 2>&1 </dev/null &
+    STAGE_PID=$!
+    wait "$STAGE_PID" || rc=$?
+  fi
   STAGE_PID=""
-  # Let tee flush before the next header. It ends once every writer has closed the pipe; a daemon
-  # the stage left running with the pipe open would hold it forever, so do not wait past 10 s.
-  for _ in {1..100}; do
-    kill -0 "$tee_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  [[ -f $NOTE_FILE ]] && NOTE=$(<"$NOTE_FILE")
+  [[ -f $NOTE_FILE ]] && note=$(<"$NOTE_FILE")
   secs=$(elapsed "$start")
   case $rc in
     0) result=passed ;;
-    *) result=failed NOTE=${NOTE:-"exit $rc"} ;;
+    *) result=failed note=${note:-"exit $rc"} ;;
   esac
-  R_NAME+=("$name") R_SECS+=("$secs") R_RESULT+=("$result") R_NOTE+=("$NOTE")
+  if [[ $JOBS != 1 && $result == failed ]]; then
+    printf '\n== %s failed: last 150 lines of %s\n' "$name" "${log#"$ROOT"/}"
+    tail -n 150 "$log"
+  fi
+  record "$name" "$secs" "$result" "$note"
   CURRENT="" CURRENT_START=""
   # One line per stage as it ends: a run cut short (CI's time limit) still shows where time went.
   printf '== %s: %s in %s s\n' "$name" "$result" "$secs"
 }
 
-stage_molecule_all() {
-  local scenarios=() s
-  if [[ -n ${SCENARIOS:-} && ${SCENARIOS} != all ]]; then
-    read -r -a scenarios <<<"$SCENARIOS"
-  else
-    mapfile -t scenarios < <(list_scenarios)
-  fi
-  if [[ ${#scenarios[@]} -eq 0 ]]; then
-    run_stage molecule missing "no molecule/*/molecule.yml scenarios"
-    return
-  fi
-  for s in "${scenarios[@]}"; do
-    if [[ ! -f molecule/$s/molecule.yml ]]; then
-      run_stage "molecule/$s" false
-      R_NOTE[-1]="no such scenario"
-      continue
-    fi
-    run_stage "molecule/$s" molecule test -s "$s"
+# The jobs of this run, one per line: stages, `molecule` expanded into one job per scenario.
+list_jobs() {
+  local s scenarios=() sc
+  for s in "${SELECTED[@]}"; do
+    case $s in
+      bootstrap) ;;
+      molecule)
+        if [[ -n ${SCENARIOS:-} && ${SCENARIOS} != all ]]; then
+          read -r -a scenarios <<<"$SCENARIOS"
+        else
+          mapfile -t scenarios < <(list_scenarios)
+        fi
+        [[ ${#scenarios[@]} -eq 0 ]] && echo molecule
+        for sc in "${scenarios[@]}"; do echo "molecule/$sc"; done
+        ;;
+      *) echo "$s" ;;
+    esac
   done
+}
+# Only reached when no scenario exists at all: the stage fails, saying so.
+stage_molecule() { missing "no molecule/*/molecule.yml scenarios"; }
+
+# Takes the next job off the shared queue (empty when none is left).
+next_job() {
+  local lock job
+  exec {lock}>"$QUEUE.lock"
+  flock "$lock"
+  job=$(head -n 1 "$QUEUE")
+  sed -i 1d "$QUEUE"
+  exec {lock}>&-
+  printf '%s' "$job"
+}
+
+# One lane: takes jobs off the queue until it is empty.
+lane() {
+  local job
+  LANE=$1 NOTE_FILE=$LOGDIR/.stage-note-$1
+  trap lane_interrupted TERM INT
+  while job=$(next_job) && [[ -n $job ]]; do
+    run_stage "$job"
+  done
+}
+
+# TERM to process $1 and all its descendants (pytest, molecule, ansible-playbook under a stage),
+# the children first: once their parent is gone they could no longer be found.
+kill_tree() {
+  local child
+  for child in $(pgrep -P "$1"); do kill_tree "$child"; done
+  kill -TERM "$1" 2>/dev/null
+}
+
+# A lane stopped from outside (CI's time limit, Ctrl-C): its running stage is marked.
+lane_interrupted() {
+  [[ -n ${STAGE_PID:-} ]] && kill_tree "$STAGE_PID"
+  [[ -n ${CURRENT:-} ]] && record "$CURRENT" "$(elapsed "$CURRENT_START")" interrupted "stopped from outside"
+  exit 130
 }
 
 summary() {
-  local i passed=0 failed=0
+  local passed=0 failed=0 interrupted=0 name secs result note
   say "summary"
   printf '%-28s %9s  %-11s %s\n' stage seconds result note
-  for i in "${!R_NAME[@]}"; do
-    printf '%-28s %9s  %-11s %s\n' "${R_NAME[$i]}" "${R_SECS[$i]}" "${R_RESULT[$i]}" "${R_NOTE[$i]}"
-    case ${R_RESULT[$i]} in
+  while IFS=$'\t' read -r _ name secs result note; do
+    printf '%-28s %9s  %-11s %s\n' "$name" "$secs" "$result" "$note"
+    case $result in
       passed) passed=$((passed + 1)) ;;
-      failed) failed=$((failed + 1)) ;;
+      interrupted) interrupted=$((interrupted + 1)) ;;
+      *) failed=$((failed + 1)) ;;
     esac
-  done
+  done < <(sort -t $'\t' -k1,1n -s "$RESULTS")
   echo
-  echo "$passed passed, $failed failed"
-  [[ $failed -eq 0 ]]
+  printf '%s passed, %s failed, %s interrupted; %s s wall in %s lane(s)\n' \
+    "$passed" "$failed" "$interrupted" "$(elapsed "$RUN_START")" "$JOBS"
+  [[ $failed -eq 0 && $interrupted -eq 0 ]]
 }
 
-# Killed from outside (CI's time limit, Ctrl-C): print the table so far, the running stage marked.
+# Killed from outside: the lanes mark their running stages, then the table so far is printed.
 interrupted() {
-  [[ -n ${STAGE_PID:-} ]] && kill -TERM "$STAGE_PID" 2>/dev/null
-  if [[ -n ${CURRENT:-} ]]; then
-    R_NAME+=("$CURRENT") R_RESULT+=(interrupted) R_NOTE+=("stopped from outside")
-    R_SECS+=("$(elapsed "$CURRENT_START")")
-  fi
+  local pid
+  for pid in "${LANE_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  wait
   summary
   exit 130
 }
 
 main() {
-  local s
+  local s i job
   trap interrupted TERM INT
   if [[ -n ${STAGES:-} ]]; then
     read -r -a SELECTED <<<"$STAGES"
@@ -221,20 +298,37 @@ main() {
   else
     SELECTED=("${ALL_STAGES[@]}")
   fi
+  [[ $JOBS =~ ^[1-9][0-9]*$ ]] || {
+    echo "HAKIT_TEST_JOBS must be a positive number of lanes, not '$JOBS'" >&2
+    exit 2
+  }
   rm -rf "$LOGDIR"
   mkdir -p "$LOGDIR"
+  : >"$RESULTS"
 
+  JOBS_KEPT=$JOBS JOBS=1
   run_stage bootstrap stage_bootstrap
+  JOBS=$JOBS_KEPT
   # Everything after bootstrap uses the venv's tools and sees this tree as hakit.redis.
   # shellcheck source=scripts/env.sh
   source scripts/env.sh
-  for s in "${SELECTED[@]}"; do
-    case $s in
-      bootstrap) ;;
-      molecule) stage_molecule_all ;;
-      *) run_stage "$s" "stage_$s" ;;
-    esac
+
+  mapfile -t JOB_LIST < <(list_jobs)
+  for i in "${!JOB_LIST[@]}"; do ORDER_OF[${JOB_LIST[$i]}]=$((i + 1)); done
+  # The queue starts with the longest jobs, so the lanes end close together; the rest follow
+  # in the table's order.
+  : >"$QUEUE"
+  for job in "${LONGEST_FIRST[@]}"; do
+    [[ -n ${ORDER_OF[$job]:-} && $JOBS != 1 ]] && echo "$job" >>"$QUEUE"
   done
+  for job in "${JOB_LIST[@]}"; do
+    grep -qxF -- "$job" "$QUEUE" || echo "$job" >>"$QUEUE"
+  done
+  for ((i = 1; i <= JOBS; i++)); do
+    lane "$i" &
+    LANE_PIDS+=($!)
+  done
+  wait "${LANE_PIDS[@]}"
   summary
 }
 

@@ -47,6 +47,18 @@ LAYOUT = dict(
 FAILOVER_BOUND_S = 60.0
 
 
+def fenced(cluster: Cluster, host: str) -> bool:
+    """The fence watchdog's mark on a master: min-replicas-to-write set out of reach."""
+    return cluster.redis(host).config_get("min-replicas-to-write")["min-replicas-to-write"] == "1000000"
+
+
+def test_fence_watchdog_runs_on_every_redis_host(cluster: Cluster) -> None:
+    for host in cluster.redis_hosts:
+        status = cluster.exec(host, "supervisorctl", "status", "hakit-redis-fence").stdout
+        assert "RUNNING" in status, f"hakit-redis-fence on {host}: {status}"
+        assert not fenced(cluster, host), f"{host} is fenced in a healthy cluster"
+
+
 def test_vip_on_master_only_and_writes_through_it_land_on_master(cluster: Cluster) -> None:
     wait_vip_on(cluster, VIP, cluster.master())
     assert_invariant(cluster, VIP)
@@ -120,6 +132,9 @@ def test_isolated_master_releases_the_vip(cluster: Cluster) -> None:
         # the majority side promotes the replica; the old master's Sentinel loses its quorum, so its
         # check fails and keepalived releases the VIP there
         (replica,) = [h for h in cluster.redis_hosts if h != old]
+        # redis_fencing: sentinels (molecule.yml): the isolated master refuses writes once it has lost
+        # the majority of the Sentinels, before the promotion
+        wait_until(lambda: fenced(cluster, old), FAILOVER_BOUND_S, 0.2)
         wait_until(lambda: cluster.sentinel_master_addr("node3") == cluster.ip(replica), FAILOVER_BOUND_S, 0.2)
         seconds = wait_until(lambda: old not in vip_holders(cluster, VIP), 60, 0.2)
         measure("topology4.isolated_master_vip_released_after_promotion", seconds)

@@ -135,12 +135,46 @@ def test_switchover_and_back_loses_no_acknowledged_write(healthy: Lab) -> None:
     assert_no_acked_loss(lab, old, ws, wv)
 
 
+# The upgrade the rolling-upgrade test makes: the lab installs bookworm's redis (deb12u7); the
+# security archive on Debian's mirror has a later build of the same Redis.
+UPGRADE_SOURCE = "deb http://deb.debian.org/debian-security bookworm-security main"
+UPGRADE_SOURCE_FILE = "/etc/apt/sources.list.d/hakit-chaos-upgrade.list"
+
+
+def package_versions(lab: Lab, node: str) -> dict[str, str]:
+    out = lab.exec(node, "dpkg-query -W -f='${Package} ${Version}\\n' redis-server redis-sentinel redis-tools").stdout
+    pairs = (line.split(" ", 1) for line in out.splitlines() if " " in line)
+    return {name: version for name, version in pairs if version}
+
+
+def newest_version(lab: Lab, node: str) -> str:
+    out = lab.exec(node, "apt-cache madison redis-server | awk '{print $3}' | sort -V | tail -n 1").stdout
+    return out.strip()
+
+
 @pytest.mark.fast
-def test_rolling_restart_loses_no_acknowledged_write(healthy: Lab) -> None:
-    """hakit.redis.rolling_restart (issue 14): every daemon restarted, the master moved once, never failed over."""
+def test_rolling_upgrade_loses_no_acknowledged_write(healthy: Lab) -> None:
+    """A rolling upgrade (issue 14): a re-run with a new redis_package_version installs it on every
+    host with no daemon restarted; hakit.redis.rolling_restart then restarts every daemon on it, the
+    master moved once, never failed over, no acknowledged write lost."""
     lab = healthy
     old = lab.wait_invariant()
+    for n in lab.nodes:
+        lab.exec(n, f"echo '{UPGRADE_SOURCE}' > {UPGRADE_SOURCE_FILE} && apt-get update -qq", timeout=300)
+    target = newest_version(lab, lab.nodes[0])
+    assert target, "no redis-server version in the lab's apt lists"
+    pins = {"redis_package_version": target}
+    upgrading = any(set(package_versions(lab, n).values()) != {target} for n in lab.nodes)
     pids = {(n, p): lab.pid(n, p) for n in lab.nodes for p in ("redis-server", "redis-sentinel", "keepalived")}
+
+    res = lab.playbook(extra=pins)
+    assert res.rc == 0, res.output[-5000:]
+    for n in lab.nodes:
+        assert set(package_versions(lab, n).values()) == {target}, f"{n} is not on {target}"
+    assert {k: lab.pid(*k) for k in pids} == pids, "installing a new version restarted a daemon (held restarts)"
+    assert lab.wait_invariant() == old
+    if upgrading:
+        assert "keep their old binary" in res.output, "the run should say which daemons still run the old binary"
 
     def sdowns() -> int:
         """+sdown events about the master in every Sentinel's log: a master seen down would mean an outage."""
@@ -151,7 +185,7 @@ def test_rolling_restart_loses_no_acknowledged_write(healthy: Lab) -> None:
     ws = start_writer(lab, "rolling")
     wv = start_writer(lab, "rolling-vip", "vip")
     t0 = time.time()
-    res = lab.playbook("rolling_restart")
+    res = lab.playbook("rolling_restart", extra=pins)
     t1 = time.time()
     assert res.rc == 0, res.output[-5000:]
     new = lab.wait_invariant(timeout=60)
@@ -163,10 +197,12 @@ def test_rolling_restart_loses_no_acknowledged_write(healthy: Lab) -> None:
     lab.wait_replicas_synced(new)
     ws.wait_progress(20, acked=True)
     wv.wait_progress(20, acked=True)
-    log(f"rolling restart in {res.seconds:.0f} s: longest write gap via Sentinel {ws.longest_gap(t0, t1):.2f} s, "
-        f"via VIP {wv.longest_gap(t0, t1):.2f} s")  # fmt: skip
+    log(f"rolling upgrade to {target} in {res.seconds:.0f} s: longest write gap via Sentinel "
+        f"{ws.longest_gap(t0, t1):.2f} s, via VIP {wv.longest_gap(t0, t1):.2f} s")  # fmt: skip
     assert_rerun_unchanged(lab, new)
     assert_no_acked_loss(lab, new, ws, wv)
+    for n in lab.nodes:
+        lab.exec(n, f"rm -f {UPGRADE_SOURCE_FILE}")
 
 
 @pytest.mark.fast
@@ -536,4 +572,73 @@ def test_remove_the_added_replica_then_rerun(healthy: Lab) -> None:
             assert int(fields["num-slaves"]) == 1, f"{node}'s Sentinel still knows {fields['num-slaves']} replicas"
     with lab.client(master) as c:
         assert c.config_get("min-replicas-to-write")["min-replicas-to-write"] == "0"
+    assert_no_acked_loss(lab, master, ws)
+
+
+def sentinel_master_state(lab: Lab, node: str) -> dict[str, str]:
+    with lab.client(node, 26379) as s:
+        state = s.execute_command("SENTINEL", "MASTER", "mymaster")
+    return state if isinstance(state, dict) else dict(zip(state[::2], state[1::2], strict=True))
+
+
+def test_grow_to_five_sentinels_and_back_to_three(healthy: Lab) -> None:
+    """Issue 14, grow and shrink the Sentinels: two Sentinel-only hosts join (5 Sentinels), removing
+    one of them is refused (4 is even), removing both at once is not; the three left forget them."""
+    lab = healthy
+    master = lab.wait_invariant()
+    ws = start_writer(lab, "sentinels")
+    for node in ("node4", "node5"):
+        lab.add_sentinel(node)
+    res = lab.playbook()
+    assert res.rc == 0, res.output[-5000:]
+    for node in lab.sentinel_nodes:
+        wait_for(f"{node}'s Sentinel to know the 4 others",
+                 lambda n=node: sentinel_master_state(lab, n).get("num-other-sentinels") == "4", 60)  # fmt: skip
+    assert lab.wait_invariant() == master
+
+    pid = lab.pid("node5", "redis-sentinel")
+    res = lab.playbook("remove_node", extra={"node": "node5"})
+    assert res.rc != 0 and "an even number cannot outvote a partition" in res.output, res.output[-3000:]
+    assert "node=HOST1,HOST2" in res.output, "the refusal should say how to remove two at once"
+    assert lab.pid("node5", "redis-sentinel") == pid, "a refused removal changed node5"
+
+    res = lab.playbook("remove_node", extra={"node": "node4,node5"})
+    assert res.rc == 0, res.output[-5000:]
+    for node in ("node4", "node5"):
+        lab.sentinel_nodes.remove(node)
+        assert "redis-sentinel" not in lab.exec(node, "supervisorctl status || true").stdout
+        lab.remove_container(node)
+    res = lab.playbook()
+    assert res.rc == 0, res.output[-5000:]
+    for node in lab.sentinel_nodes:
+        state = sentinel_master_state(lab, node)
+        assert state["num-other-sentinels"] == "2", (
+            f"{node}'s Sentinel still counts {state['num-other-sentinels']} others"
+        )
+    assert_rerun_unchanged(lab, master)
+    assert_no_acked_loss(lab, master, ws)
+
+
+def test_replace_a_deleted_replica_under_its_name(healthy: Lab) -> None:
+    """Issue 14, replace a dead node: the replica's container is deleted and a new, empty one takes its
+    name and address. The topology run makes it a replica again (full sync); the Sentinels and the
+    VIP peers know it as before; a second run changes nothing; no acknowledged write lost."""
+    lab = healthy
+    master = lab.wait_invariant()
+    replica = next(n for n in lab.redis_nodes if n != master)
+    ws = start_writer(lab, "replace")
+    lab.fresh_container(replica)
+    res = lab.playbook()
+    assert res.rc == 0, res.output[-5000:]
+    assert lab.wait_invariant() == master, "replacing a replica moved the master"
+    lab.wait_replicas_synced(master)
+    for node in lab.sentinel_nodes:
+        state = sentinel_master_state(lab, node)
+        assert state["num-slaves"] == str(len(lab.redis_nodes) - 1), (
+            f"{node}'s Sentinel: {state['num-slaves']} replicas"
+        )
+        assert state["num-other-sentinels"] == str(len(lab.sentinel_nodes) - 1), (
+            f"{node}'s Sentinel counts {state['num-other-sentinels']} other Sentinels (the replaced one twice?)"
+        )
+    assert_rerun_unchanged(lab, master)
     assert_no_acked_loss(lab, master, ws)

@@ -15,7 +15,7 @@ import yaml
 
 ROLES = Path(__file__).resolve().parents[3] / "roles"
 MARKER = "# --- Injection checks (issue 12) ---"
-CHECKED = ["redis", "sentinel", "vip", "supervisor"]
+CHECKED = ["redis", "sentinel", "vip", "supervisor", "exporter"]
 
 
 def _role_variables(role: Path) -> set[str]:

@@ -7,6 +7,7 @@ SHELL := /usr/bin/env bash
 .DEFAULT_GOAL := help
 
 TOPOLOGY ?= 4
+EXPORTER ?= 0
 SCENARIOS ?=
 ENV := source scripts/env.sh
 
@@ -14,11 +15,11 @@ ENV := source scripts/env.sh
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "  variables: TOPOLOGY=1..4 (lab, default 4), SCENARIOS=\"topology1 ...\" (molecule, test), MATRIX=\"2.18 2.19\" (test-matrix)"
+	@echo "  variables: TOPOLOGY=1..4 (lab, default 4), EXPORTER=1 (lab with the Prometheus exporter), SCENARIOS=\"topology1 ...\" (molecule, test), MATRIX=\"2.18 2.19\" (test-matrix)"
 	@sed -n 's/^ALL_STAGES=(bootstrap \(.*\))$$/  make test stages: \1/p' scripts/test.sh
 
-lab: ## From nothing: venv, docker, base image, topology TOPOLOGY (default 4) in containers, health table
-	@scripts/lab.sh up $(TOPOLOGY)
+lab: ## From nothing: venv, docker, base image, topology TOPOLOGY (default 4) in containers, health table (EXPORTER=1: with the exporter)
+	@EXPORTER=$(EXPORTER) scripts/lab.sh up $(TOPOLOGY)
 
 lab-down: ## Remove the lab containers and network
 	@scripts/lab.sh down

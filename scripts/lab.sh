@@ -4,6 +4,7 @@
 #                                  network hakit-lab (172.28.10.0/24), generated inventory, then
 #                                  ansible-playbook hakit.redis.topologyN and hakit.redis.status
 #   scripts/lab.sh down            remove the containers, the network and .cache/lab
+# EXPORTER=1 also enables the Prometheus exporter (exporter_enabled) and prints what it scrapes.
 # Re-running `up` reuses the containers and re-runs the playbook (a healthy lab reports changed=0).
 set -euo pipefail
 
@@ -106,6 +107,7 @@ write_inventory() {
     [[ $topo != 4 ]] || echo "    vip_address: $VIP"
     # Two Sentinels survive no node loss; the lab shows topology 3 anyway, knowingly.
     [[ $topo != 3 ]] || echo "    sentinel_allow_even_count: true"
+    [[ ${EXPORTER:-0} != 1 ]] || echo "    exporter_enabled: true"
     echo "  children:"
     echo "    redis:"
     echo "      hosts:"
@@ -133,6 +135,15 @@ play() {
     return "$rc"
   fi
   log "$fqcn: ${secs} s, changed=$changed (log: $out)"
+}
+
+# EXPORTER=1: per host, what its exporter reports (redis_up, role, replication; the Sentinel's
+# view through /scrape), read from this machine over the lab network.
+exporter_health() {
+  local topo=$1
+  [[ ${EXPORTER:-0} == 1 ]] || return 0
+  log "exporter metrics (http://IP:9121)"
+  python3 "$ROOT/scripts/exporter_health.py" "$INVENTORY"
 }
 
 # The topology asked for, or death: a missing playbook is an error, never a smaller lab.
@@ -187,6 +198,7 @@ up() {
   write_inventory "$topo"
   play "hakit.redis.topology$topo"
   play hakit.redis.status
+  exporter_health "$topo"
   log "make lab total: $(($(date +%s) - start)) s"
   connect_help "$topo"
 }

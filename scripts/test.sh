@@ -15,7 +15,7 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 2
 
-ALL_STAGES=(bootstrap yamllint ansible-lint ruff sanity unit galaxy-importer docs-lint execution-environment integration preflight molecule install chaos-fast)
+ALL_STAGES=(bootstrap yamllint ansible-lint ruff sanity unit alerts galaxy-importer docs-lint execution-environment integration preflight molecule install chaos-fast)
 # Scenarios run cheapest first, so a broken foundation fails fast; unknown ones follow by name.
 SCENARIO_ORDER=(topology1 topology2 topology3 sentinels3 topology4 topology4_3r)
 # Lanes: the stages after bootstrap share out between this many parallel lanes (containers of
@@ -93,6 +93,10 @@ stage_unit() {
   need_tests tests/unit || return
   run_pytest tests/unit
 }
+
+# promtool test rules on the example alerting rules (scripts/promtool.sh: Debian's promtool in a
+# container, its image built once; ~3 s after that).
+stage_alerts() { scripts/promtool.sh; }
 
 stage_integration() {
   need_tests tests/integration || return

@@ -1,5 +1,8 @@
 """Three Sentinels, no VIP (node1, node2 redis + Sentinel; node3 Sentinel only): issue 4 item 5.
 
+With the Prometheus exporter (issue 17): each node's exporter reports redis_up 1 and replication,
+each Sentinel's its view of the master and the quorum (exporter_checks.py).
+
 Read-only checks first. Then, in this order (each test restores what it broke and starts from
 whatever master the Sentinels name):
   - the master's container stopped: 2 of 3 Sentinels remain, a majority -> failover; the re-run with
@@ -13,6 +16,10 @@ from __future__ import annotations
 import time
 import uuid
 
+from exporter_checks import (  # noqa: F401  (collected from here; exporter_enabled in molecule.yml)
+    test_exporter_reports_each_redis_node,
+    test_exporter_reports_each_sentinel,
+)
 from hakit_testinfra import measure, wait_until
 from sentinel_cluster import (  # noqa: F401  (fixture and shared checks collected from here)
     Cluster,

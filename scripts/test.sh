@@ -69,7 +69,7 @@ stage_bootstrap() {
     # Only container stages need the docker engine and the base image; molecule's scenario
     # topology4_3r also needs the systemd image.
     case $s in
-      preflight | install | chaos-fast) engine=1 ;;
+      alerts | preflight | install | chaos-fast) engine=1 ;;
       molecule) engine=1 systemd=1 ;;
     esac
   done

@@ -5,12 +5,15 @@
 #   image   - the local base image hakit/debian:bookworm (debootstrap + docker import, built once)
 #   image-systemd - hakit/debian-systemd:bookworm: the base image plus systemd as PID 1, for the
 #             molecule scenario that proves the systemd path (built once from the base image)
-# Usage: scripts/bootstrap.sh [venv|docker|image|image-systemd|all]...   (default: all)
+#   image-trixie - hakit/debian:trixie: the same base image from Debian 13 (Redis 8, Valkey 8), for
+#             the trixie scenarios, the trixie lab and the chaos lab's HAKIT_CHAOS_DISTRO=trixie
+# Usage: scripts/bootstrap.sh [venv|docker|image|image-systemd|image-trixie|all]...   (default: all)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VENV=${VENV:-$ROOT/.venv}
 IMAGE=${HAKIT_IMAGE:-hakit/debian:bookworm}
+TRIXIE_IMAGE=${HAKIT_TRIXIE_IMAGE:-hakit/debian:trixie}
 SYSTEMD_IMAGE=${HAKIT_SYSTEMD_IMAGE:-hakit/debian-systemd:bookworm}
 DOCKERD_LOG=${DOCKERD_LOG:-/var/log/hakit-dockerd.log}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -90,23 +93,29 @@ ensure_docker() {
   die "dockerd did not become ready within 60 s (log above: $DOCKERD_LOG)"
 }
 
+# ensure_image [RELEASE TAG]: a Debian RELEASE (default bookworm) as TAG (default $IMAGE).
 ensure_image() {
-  if docker image inspect "$IMAGE" >/dev/null 2>&1; then
-    log "image: $IMAGE present"
+  local release=${1:-bookworm} image=${2:-$IMAGE}
+  if docker image inspect "$image" >/dev/null 2>&1; then
+    log "image: $image present"
     return
   fi
   command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap
+  # An older debootstrap may lack the script of a newer release; every Debian release since
+  # squeeze uses the same one (sid), so fall back to it instead of failing.
+  local script=""
+  [[ -e /usr/share/debootstrap/scripts/$release ]] || script=/usr/share/debootstrap/scripts/sid
   local dir
   dir=$(mktemp -d /tmp/hakit-rootfs.XXXXXX)
-  log "image: debootstrap bookworm into $dir (a few minutes, once)"
+  log "image: debootstrap $release into $dir (a few minutes, once)"
   debootstrap --variant=minbase --include=python3,iproute2,procps \
-    bookworm "$dir" "$MIRROR" >"$dir.log" 2>&1 || { tail -n 30 "$dir.log" >&2; die "debootstrap failed"; }
+    "$release" "$dir" "$MIRROR" ${script:+"$script"} >"$dir.log" 2>&1 || { tail -n 30 "$dir.log" >&2; die "debootstrap failed"; }
   rm -f "$dir.log"
   # Keep images small: no apt caches or package lists baked in.
   rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/*
-  tar -C "$dir" -c . | docker import - "$IMAGE" >/dev/null
+  tar -C "$dir" -c . | docker import - "$image" >/dev/null
   rm -rf "$dir"
-  log "image: $IMAGE built"
+  log "image: $image built"
 }
 
 # Like a VM: systemd is PID 1 and nothing else is added (the roles install redis, keepalived...).
@@ -161,8 +170,9 @@ main() {
       docker) ensure_docker ;;
       image) ensure_docker; ensure_image ;;
       image-systemd) ensure_docker; ensure_image; ensure_systemd_image ;;
+      image-trixie) ensure_docker; ensure_image trixie "$TRIXIE_IMAGE" ;;
       all) ensure_venv; ensure_docker; ensure_image ;;
-      *) die "unknown step '$s' (expected venv, docker, image, image-systemd or all)" ;;
+      *) die "unknown step '$s' (expected venv, docker, image, image-systemd, image-trixie or all)" ;;
     esac
   done
 }

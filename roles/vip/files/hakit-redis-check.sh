@@ -25,6 +25,8 @@ set -u
 CONF=${1:-/etc/keepalived/hakit-redis-check.conf}
 # shellcheck source=/dev/null
 . "$CONF" || exit 2
+# redis-cli unless the settings name the engine's client (valkey-cli)
+CLI=${CLI:-redis-cli}
 
 REDIS_PASS='' SENTINEL_PASS=''
 [ -r "$SECRET_FILE" ] || exit 2
@@ -42,11 +44,11 @@ cli() {
     _h=$1 _p=$2 _u=$3 _a=$4
     shift 4
     if [ -n "$_a" ] && [ -n "$_u" ]; then
-        REDISCLI_AUTH=$_a timeout "$CALL_TIMEOUT" redis-cli --no-auth-warning --user "$_u" -h "$_h" -p "$_p" "$@" 2>/dev/null
+        REDISCLI_AUTH=$_a timeout "$CALL_TIMEOUT" "$CLI" --no-auth-warning --user "$_u" -h "$_h" -p "$_p" "$@" 2>/dev/null
     elif [ -n "$_a" ]; then
-        REDISCLI_AUTH=$_a timeout "$CALL_TIMEOUT" redis-cli --no-auth-warning -h "$_h" -p "$_p" "$@" 2>/dev/null
+        REDISCLI_AUTH=$_a timeout "$CALL_TIMEOUT" "$CLI" --no-auth-warning -h "$_h" -p "$_p" "$@" 2>/dev/null
     else
-        timeout "$CALL_TIMEOUT" redis-cli -h "$_h" -p "$_p" "$@" 2>/dev/null
+        timeout "$CALL_TIMEOUT" "$CLI" -h "$_h" -p "$_p" "$@" 2>/dev/null
     fi
 }
 

@@ -1,0 +1,66 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, hakit.redis contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Which nodes of a mixed cluster can follow which (issue 16: Debian 13, Valkey, host-by-host upgrades).
+
+A replica's full sync loads an RDB file its master writes, and a server loads only the RDB format
+versions it knows: Redis 7.0 writes and loads 10, Redis 7.2 11, Redis 7.4 and 8.x 12, Valkey 7.2-8.1
+11 (measured: Valkey 8.1.1 refuses Redis 8.0's RDB with "Can't handle RDB format version 12", also
+with ``rdb-version-check relaxed``; Redis 8.0 follows a Valkey 8.1 master). So a node may follow a
+master whose RDB version is at most its own. Every node that can become master (the initial master,
+every node with replica-priority above 0) must therefore write a format every other node loads, or
+a failover would leave replicas that cannot follow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible.errors import AnsibleFilterError
+
+NAMES = {"redis": "Redis", "valkey": "Valkey"}
+
+
+def _label(node: dict[str, Any]) -> str:
+    engine = NAMES.get(str(node.get("engine")), str(node.get("engine")))
+    return f"{node['host']} ({engine} {node.get('version', '?')} on {node.get('release', '?')}, RDB {node['rdb']})"
+
+
+def replication_format_problems(nodes: Any, master: str | None = None) -> list[str]:
+    """One sentence per node that can become master while another node could not follow it.
+
+    ``nodes``: ``[{host, engine, version, release, rdb, promotable}]``; ``rdb`` 0 means unknown (not
+    checked). ``master``: only this node counts as a source (a migration, where the others are about
+    to be converted), else every promotable one.
+    """
+    if not isinstance(nodes, list) or not all(isinstance(n, dict) and "host" in n for n in nodes):
+        raise AnsibleFilterError("replication_format_problems expects a list of {host, engine, rdb, promotable} dicts")
+    known = [n for n in nodes if int(n.get("rdb") or 0) > 0]
+    sources = [n for n in known if (n["host"] == master if master else bool(n.get("promotable")))]
+    problems = []
+    for src in sources:
+        behind = [n for n in known if n["host"] != src["host"] and int(n["rdb"]) < int(src["rdb"])]
+        if not behind:
+            continue
+        who = ", ".join(_label(n) for n in behind)
+        if master:
+            fix = (
+                f"{src['host']} is the master this run keeps: its data reaches the others only if they load RDB "
+                f"{src['rdb']}. Convert or upgrade the master last, not first (docs/platforms.md)."
+            )
+        else:
+            fix = (
+                f"Upgrade {', '.join(n['host'] for n in behind)} first (a node on the newer release can follow "
+                f"the older master, not the other way round), or set redis_replica_priority: 0 on {src['host']} "
+                "until then so that the Sentinels never promote it (docs/platforms.md)."
+            )
+        problems.append(
+            f"{_label(src)} can become master, but {who} load{'s' if len(behind) == 1 else ''} older RDB versions "
+            f"only and could not follow it after a failover. {fix}"
+        )
+    return problems
+
+
+class FilterModule:
+    def filters(self) -> dict[str, Any]:
+        return {"replication_format_problems": replication_format_problems}

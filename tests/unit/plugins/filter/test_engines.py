@@ -1,0 +1,73 @@
+"""Who can follow whom in a mixed-release or mixed-engine cluster (issue 16): preflight's refusal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.hakit.redis.plugins.filter.engines import FilterModule, replication_format_problems
+
+BOOKWORM_REDIS = {"engine": "redis", "version": "7.0", "release": "Debian 12 (bookworm)", "rdb": 10}
+TRIXIE_REDIS = {"engine": "redis", "version": "8.0", "release": "Debian 13 (trixie)", "rdb": 12}
+TRIXIE_VALKEY = {"engine": "valkey", "version": "8.1", "release": "Debian 13 (trixie)", "rdb": 11}
+
+
+def node(host: str, kind: dict[str, Any], promotable: bool = True) -> dict[str, Any]:
+    return {"host": host, **kind, "promotable": promotable}
+
+
+@pytest.mark.parametrize(
+    "kinds",
+    [
+        [BOOKWORM_REDIS, BOOKWORM_REDIS],
+        [TRIXIE_VALKEY, TRIXIE_VALKEY],
+        [TRIXIE_REDIS, TRIXIE_REDIS, TRIXIE_REDIS],
+        # Redis 8 follows a Valkey 8.1 master and the reverse is refused only when Redis 8 may lead
+        [TRIXIE_VALKEY, TRIXIE_VALKEY, {**TRIXIE_REDIS, "rdb": 0}],
+    ],
+)
+def test_one_format_everywhere_is_fine(kinds: list[dict[str, Any]]) -> None:
+    assert replication_format_problems([node(f"n{i}", k) for i, k in enumerate(kinds)]) == []
+
+
+def test_upgrade_host_by_host_needs_the_new_replica_kept_from_promotion() -> None:
+    # a bookworm master and a trixie replica (the first step of an OS upgrade): the trixie node
+    # writes RDB 12, which Redis 7.0 cannot load, so it must not become master yet
+    nodes = [node("old", BOOKWORM_REDIS), node("new", TRIXIE_REDIS)]
+    (problem,) = replication_format_problems(nodes)
+    assert problem.startswith("new (Redis 8.0 on Debian 13 (trixie), RDB 12) can become master")
+    assert "old (Redis 7.0 on Debian 12 (bookworm), RDB 10)" in problem
+    assert "redis_replica_priority: 0 on new" in problem and "Upgrade old first" in problem
+    # replica-priority 0: it follows the bookworm master and is never promoted
+    assert replication_format_problems([node("old", BOOKWORM_REDIS), node("new", TRIXIE_REDIS, False)]) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "follower", "ok"),
+    [
+        (BOOKWORM_REDIS, TRIXIE_VALKEY, True),  # the migration's way: Redis 7.0 -> Valkey 8.1
+        (TRIXIE_VALKEY, BOOKWORM_REDIS, False),
+        (TRIXIE_REDIS, TRIXIE_VALKEY, False),  # Valkey 8.1 refuses RDB 12 (measured)
+        (TRIXIE_VALKEY, TRIXIE_REDIS, True),
+        (BOOKWORM_REDIS, TRIXIE_REDIS, True),
+    ],
+)
+def test_direction_of_each_pair(source: dict[str, Any], follower: dict[str, Any], ok: bool) -> None:
+    nodes = [node("src", source), node("dst", follower, promotable=False)]
+    assert (replication_format_problems(nodes) == []) is ok
+
+
+def test_migration_judges_the_kept_master_only() -> None:
+    nodes = [node("old1", BOOKWORM_REDIS), node("old2", BOOKWORM_REDIS), node("new", TRIXIE_VALKEY)]
+    assert replication_format_problems(nodes)  # outside a migration: new could lead old1/old2
+    assert replication_format_problems(nodes, "old1") == []
+    (problem,) = replication_format_problems([node("r8", TRIXIE_REDIS), node("vk", TRIXIE_VALKEY)], "r8")
+    assert "Convert or upgrade the master last" in problem
+
+
+def test_bad_input_is_an_error() -> None:
+    with pytest.raises(AnsibleFilterError):
+        replication_format_problems("node1")
+    assert "replication_format_problems" in FilterModule().filters()

@@ -8,6 +8,9 @@ SHELL := /usr/bin/env bash
 
 TOPOLOGY ?= 4
 EXPORTER ?= 0
+# make lab DISTRO=trixie ENGINE=valkey: Debian 13 containers, Valkey (ENGINE=valkey implies trixie)
+DISTRO ?=
+ENGINE ?=
 SCENARIOS ?=
 ENV := source scripts/env.sh
 
@@ -15,11 +18,11 @@ ENV := source scripts/env.sh
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "  variables: TOPOLOGY=1..4 (lab, default 4), EXPORTER=1 (lab with the Prometheus exporter), SCENARIOS=\"topology1 ...\" (molecule, test), MATRIX=\"2.18 2.19\" (test-matrix)"
+	@echo "  variables: TOPOLOGY=1..4, DISTRO=bookworm|trixie, ENGINE=redis|valkey, EXPORTER=1 (lab), SCENARIOS=\"topology1 ...\" (molecule, test), MATRIX=\"2.18 2.19\" (test-matrix)"
 	@sed -n 's/^ALL_STAGES=(bootstrap \(.*\))$$/  make test stages: \1/p' scripts/test.sh
 
 lab: ## From nothing: venv, docker, base image, topology TOPOLOGY (default 4) in containers, health table (EXPORTER=1: with the exporter)
-	@EXPORTER=$(EXPORTER) scripts/lab.sh up $(TOPOLOGY)
+	@EXPORTER=$(EXPORTER) DISTRO=$(DISTRO) ENGINE=$(ENGINE) scripts/lab.sh up $(TOPOLOGY)
 
 lab-down: ## Remove the lab containers and network
 	@scripts/lab.sh down
@@ -27,7 +30,7 @@ lab-down: ## Remove the lab containers and network
 test: ## Every check in stages with a timing table (STAGES="unit molecule" picks some)
 	@scripts/test.sh
 
-test-full: ## make test with the whole chaos suite instead of its fast subset
+test-full: ## make test with the whole chaos suite and the full-only scenarios (scripts/test.sh FULL_ONLY_SCENARIOS)
 	@HAKIT_CHAOS_ALL=1 scripts/test.sh
 
 lint: ## yamllint, ansible-lint (production profile), ruff

@@ -7,6 +7,8 @@
 #   STAGES="unit molecule" scripts/test.sh     # pick stages (bootstrap always runs first)
 #   SCENARIOS="topology1" scripts/test.sh      # pick molecule scenarios
 #   HAKIT_TEST_JOBS=1 scripts/test.sh          # one lane, every stage's output on the terminal
+#   HAKIT_CHAOS_ALL=1 scripts/test.sh          # make test-full: the whole chaos suite and the
+#                                              # FULL_ONLY_SCENARIOS too
 #
 # Stage logs are kept in tests/output/logs/<stage>.log. With more than one lane (the default is
 # two) the terminal shows each stage's start and end, and the log's tail when a stage fails.
@@ -17,14 +19,21 @@ cd "$ROOT" || exit 2
 
 ALL_STAGES=(bootstrap yamllint ansible-lint ruff sanity unit alerts galaxy-importer docs-lint execution-environment integration preflight molecule install chaos-fast)
 # Scenarios run cheapest first, so a broken foundation fails fast; unknown ones follow by name.
-SCENARIO_ORDER=(topology1 topology2 topology3 sentinels3 topology4 topology4_3r)
+SCENARIO_ORDER=(topology1 topology2 topology3 sentinels3 topology4 topology4_3r trixie_valkey trixie_redis)
+# Scenarios only make test-full runs (HAKIT_CHAOS_ALL=1) when no SCENARIOS are given: they prove
+# nothing make test's own scenarios do not, on CI's time budget (trixie_redis: topology 4 on Redis 8,
+# the same roles and tasks as trixie_valkey with the other engine's vars). SCENARIOS=NAME runs one
+# of them anyway.
+FULL_ONLY_SCENARIOS=(trixie_redis)
+# Scenarios whose containers run Debian 13: bootstrap builds hakit/debian:trixie for them.
+TRIXIE_SCENARIOS=(trixie_valkey trixie_redis)
 # Lanes: the stages after bootstrap share out between this many parallel lanes (containers of
 # different stages live on different subnets). Most of a stage's time is spent waiting on
 # Sentinel timeouts and `docker exec`, so two lanes on two cores take about half the wall time.
 JOBS=${HAKIT_TEST_JOBS:-2}
 # Started first when lanes run in parallel: the longest jobs, so no lane ends with one of them
 # alone. The others follow in the order of ALL_STAGES.
-LONGEST_FIRST=(chaos-fast molecule/topology4_3r molecule/topology4)
+LONGEST_FIRST=(chaos-fast molecule/topology4_3r molecule/trixie_valkey molecule/topology4)
 LOGDIR=$ROOT/tests/output/logs
 NOTE_FILE=$LOGDIR/.stage-note
 RESULTS=$LOGDIR/.results
@@ -64,18 +73,29 @@ need_tests() {
 }
 
 stage_bootstrap() {
-  local engine=0 systemd=0 s
+  local engine=0 systemd=0 trixie=0 s sc
   for s in "${SELECTED[@]}"; do
     # Only container stages need the docker engine and the base image; molecule's scenario
-    # topology4_3r also needs the systemd image.
+    # topology4_3r also needs the systemd image, the trixie_* scenarios the trixie image (built
+    # only when one of them runs), and so does a chaos run on HAKIT_CHAOS_DISTRO=trixie.
     case $s in
-      alerts | preflight | install | chaos-fast) engine=1 ;;
-      molecule) engine=1 systemd=1 ;;
+      alerts | preflight | install) engine=1 ;;
+      chaos-fast)
+        engine=1
+        [[ ${HAKIT_CHAOS_DISTRO:-} == trixie ]] && trixie=1
+        ;;
+      molecule)
+        engine=1 systemd=1
+        for sc in $(selected_scenarios); do
+          [[ " ${TRIXIE_SCENARIOS[*]} " == *" $sc "* ]] && trixie=1
+        done
+        ;;
     esac
   done
   local steps=(venv)
   [[ $engine == 1 ]] && steps=(all)
   [[ $systemd == 1 ]] && steps+=(image-systemd)
+  [[ $trixie == 1 ]] && steps+=(image-trixie)
   scripts/bootstrap.sh "${steps[@]}"
 }
 
@@ -124,19 +144,30 @@ stage_chaos-fast() {
 }
 
 list_scenarios() {
-  local found=() s
+  local found=() s listed=" "
   for s in molecule/*/molecule.yml; do
     [[ -f $s ]] || continue
     s=${s#molecule/}
     s=${s%/molecule.yml}
     [[ $s == _shared ]] || found+=("$s")
   done
-  for s in "${SCENARIO_ORDER[@]}"; do
-    [[ " ${found[*]} " == *" $s "* ]] && echo "$s"
+  for s in "${SCENARIO_ORDER[@]}" "${found[@]}"; do
+    # existing ones, each once: the ordered ones first, then the others by name
+    [[ " ${found[*]} " == *" $s "* && $listed != *" $s "* ]] || continue
+    listed+="$s "
+    [[ ${HAKIT_CHAOS_ALL:-} != 1 && " ${FULL_ONLY_SCENARIOS[*]} " == *" $s "* ]] && continue
+    echo "$s"
   done
-  for s in "${found[@]}"; do
-    [[ " ${SCENARIO_ORDER[*]} " == *" $s "* ]] || echo "$s"
-  done
+}
+
+# The scenarios this run's molecule stage runs: SCENARIOS, else every one (without the full-only
+# ones unless HAKIT_CHAOS_ALL=1).
+selected_scenarios() {
+  if [[ -n ${SCENARIOS:-} && ${SCENARIOS} != all ]]; then
+    echo "$SCENARIOS"
+  else
+    list_scenarios
+  fi
 }
 
 # The command of job $1: a stage, or one molecule scenario (molecule/NAME).
@@ -210,11 +241,7 @@ list_jobs() {
     case $s in
       bootstrap) ;;
       molecule)
-        if [[ -n ${SCENARIOS:-} && ${SCENARIOS} != all ]]; then
-          read -r -a scenarios <<<"$SCENARIOS"
-        else
-          mapfile -t scenarios < <(list_scenarios)
-        fi
+        read -r -a scenarios <<<"$(selected_scenarios | tr '\n' ' ')"
         [[ ${#scenarios[@]} -eq 0 ]] && echo molecule
         for sc in "${scenarios[@]}"; do echo "molecule/$sc"; done
         ;;

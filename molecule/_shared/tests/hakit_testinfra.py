@@ -11,6 +11,7 @@ out of molecule's log.
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +21,9 @@ import pytest
 import redis
 from hakit_support import poll
 
-REDIS_CLI = "redis-cli"
+# The engine's client in the containers: valkey-cli where the scenario runs Valkey (HAKIT_ENGINE,
+# its molecule.yml's verifier env), which reads REDISCLI_AUTH as redis-cli does.
+REDIS_CLI = "valkey-cli" if os.environ.get("HAKIT_ENGINE") == "valkey" else "redis-cli"
 # What a probe raises while the daemon is still coming back (connection refused, LOADING, a
 # testinfra check_output on a command that fails, an int() of empty output): "not yet".
 NOT_YET = (redis.RedisError, OSError, ValueError, AssertionError)

@@ -7,6 +7,7 @@ on the scenario's network, as an application or an intruder would.
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 from typing import Any
 
@@ -99,11 +100,13 @@ def test_check_user_only_reads_state(cluster: Cluster) -> None:
 def test_no_cleartext_password_in_the_daemons_files(cluster: Cluster) -> None:
     """sentinel.conf (rewritten by Sentinel at every failover) and the ACL file hold hashes only."""
     secrets_ = [cluster.password, cluster.sentinel_password]
+    # the engine's directory, file names and user (HAKIT_ENGINE: the scenario's redis_engine)
+    engine = os.environ.get("HAKIT_ENGINE", "redis")
     for host in cluster.hosts:
-        for path in ("/etc/redis/sentinel.conf", "/etc/redis/users.acl", "/etc/redis/redis.conf"):
+        for path in (f"/etc/{engine}/sentinel.conf", f"/etc/{engine}/users.acl", f"/etc/{engine}/{engine}.conf"):
             text = cluster.exec(host, "cat", path).stdout
             for secret in secrets_:
                 assert secret not in text, f"a password in cleartext in {host}:{path}"
-        mode = cluster.exec(host, "stat", "-c", "%a %U", "/etc/redis/users.acl").stdout.split()
+        mode = cluster.exec(host, "stat", "-c", "%a %U", f"/etc/{engine}/users.acl").stdout.split()
         if mode:
-            assert mode == ["640", "redis"], f"{host}: users.acl is {mode}"
+            assert mode == ["640", engine], f"{host}: users.acl is {mode}"

@@ -37,7 +37,7 @@ REDIS_PORT = 6379
 SENTINEL_PORT = 26379
 PLAYBOOK_TIMEOUT_S = 1500
 # The Debian packages' units the roles use where systemd is PID 1.
-SYSTEMD_UNITS = ("redis-server", "redis-sentinel", "keepalived")
+SYSTEMD_UNITS = ("redis-server", "redis-sentinel", "valkey-server", "valkey-sentinel", "keepalived")
 
 
 def _flat_to_dict(reply: Any) -> dict[str, Any]:

@@ -39,13 +39,33 @@ from redis.sentinel import Sentinel
 
 from hakit_collection import REPO, ansible_env
 
-IMAGE = os.environ.get("HAKIT_IMAGE", "hakit/debian:bookworm")
+# HAKIT_CHAOS_DISTRO=trixie runs the lab on Debian 13 (image hakit/debian:trixie, scripts/bootstrap.sh
+# image-trixie); HAKIT_CHAOS_ENGINE=valkey (or the bench's BENCH_ENGINE=valkey) sets redis_engine:
+# valkey, on Debian 13 unless told otherwise (preflight refuses it on bookworm). Issue 16: the chaos
+# tests and the bench run unchanged on either engine.
+ENGINE = os.environ.get("HAKIT_CHAOS_ENGINE", os.environ.get("BENCH_ENGINE", "redis"))
+DISTRO = os.environ.get("HAKIT_CHAOS_DISTRO", "trixie" if ENGINE == "valkey" else "bookworm")
+if DISTRO not in ("bookworm", "trixie") or ENGINE not in ("redis", "valkey"):
+    raise SystemExit(
+        f"HAKIT_CHAOS_DISTRO must be bookworm or trixie, HAKIT_CHAOS_ENGINE redis or valkey: {DISTRO!r}, {ENGINE!r}"
+    )
+IMAGES = {
+    "bookworm": os.environ.get("HAKIT_IMAGE", "hakit/debian:bookworm"),
+    "trixie": os.environ.get("HAKIT_TRIXIE_IMAGE", "hakit/debian:trixie"),
+}
+IMAGE = IMAGES[DISTRO]
+# Where the engine's packages put the role's files by default (redis_config_path and friends).
+ETC = f"/etc/{ENGINE}"
+REDIS_CONF = f"{ETC}/{ENGINE}.conf"
+SENTINEL_CONF = f"{ETC}/sentinel.conf"
+SENTINEL_LOG = f"/var/log/{ENGINE}/{ENGINE}-sentinel.log"
 # HAKIT_CHAOS_NET=9 moves the whole lab to hakit-chaos9 on 172.28.9.0/24, so a benchmark and the
-# chaos suite (or two developers) can run side by side. Only these two project subnets exist.
+# chaos suite (or two developers) can run side by side; 15 (hakit-chaos15, 172.28.15.0/24) is the
+# trixie/Valkey work's (issue 16: its migration test). Only these project subnets exist.
 _NET = os.environ.get("HAKIT_CHAOS_NET", "8")
-if _NET not in ("8", "9"):
-    raise SystemExit(f"HAKIT_CHAOS_NET must be 8 or 9 (the project's chaos subnets), not {_NET!r}")
-NETWORK = "hakit-chaos" if _NET == "8" else "hakit-chaos9"
+if _NET not in ("8", "9", "15"):
+    raise SystemExit(f"HAKIT_CHAOS_NET must be 8, 9 or 15 (the project's chaos subnets), not {_NET!r}")
+NETWORK = "hakit-chaos" if _NET == "8" else f"hakit-chaos{_NET}"
 SUBNET = f"172.28.{_NET}.0/24"
 VIP = f"172.28.{_NET}.100"
 IPS = {f"node{i}": f"172.28.{_NET}.{10 + i}" for i in range(1, 5)}
@@ -247,6 +267,10 @@ class Lab:
     down_after_ms: int = DOWN_AFTER_MS
     vip: bool = True  # topology 4 has one; topology 3 (two Sentinels) has none
     extra_vars: dict[str, object] = field(default_factory=dict)
+    # Per node: the image (default IMAGE) and inventory variables of its own (e.g. redis_engine), for
+    # mixed clusters such as the Redis -> Valkey migration (tests/chaos/test_migrate_engine.py).
+    node_images: dict[str, str] = field(default_factory=dict)
+    host_vars: dict[str, dict[str, object]] = field(default_factory=dict)
     # Process lists sampled while the lab converges, fails over, re-runs (issue 12's secret scan).
     ps: ProcessSampler = field(default_factory=lambda: ProcessSampler(), repr=False)
     # Every run made with -vvv: (what it was, its result), for the secret scan of their output.
@@ -287,7 +311,8 @@ class Lab:
             "run", "-d", "--init", "--cap-add", "NET_ADMIN", "--sysctl", "net.ipv4.ip_nonlocal_bind=1",
             "--tmpfs", "/run:rw,nosuid,nodev,mode=755", "--tmpfs", "/run/lock:rw,nosuid,nodev,noexec,mode=1777",
             "--name", self.container(node), "--hostname", node,
-            "--network", NETWORK, "--ip", IPS[node], "--label", "hakit.scenario=chaos", IMAGE, "sleep", "infinity",
+            "--network", NETWORK, "--ip", IPS[node], "--label", "hakit.scenario=chaos",
+            self.node_images.get(node, IMAGE), "sleep", "infinity",
         )  # fmt: skip
 
     def _install_iptables(self, nodes: Iterable[str]) -> None:
@@ -372,9 +397,10 @@ class Lab:
         return self.workdir / "inventory.yml"
 
     def write_inventory(self) -> Path:
-        def host(node: str) -> dict[str, str]:
+        def host(node: str) -> dict[str, object]:
             # redis_bind left to the role: it includes vip_address by default.
-            return {"ansible_host": self.container(node), "redis_announce_ip": IPS[node]}
+            own = self.host_vars.get(node, {})
+            return {"ansible_host": self.container(node), "redis_announce_ip": IPS[node], **own}
 
         inv = {
             "all": {
@@ -385,6 +411,7 @@ class Lab:
                     **({"sentinel_password": SENTINEL_PASSWORD} if SENTINEL_PASSWORD else {}),
                     "redis_users": [{"name": APP_USER, "password": APP_PASSWORD, "rules": APP_RULES}],
                     "sentinel_down_after_ms": self.down_after_ms,
+                    **({"redis_engine": ENGINE} if ENGINE != "redis" else {}),
                     **({"vip_address": VIP} if self.vip else {}),
                     **self.extra_vars,
                 },
@@ -648,7 +675,7 @@ class Lab:
 
     # ---- files and data ---------------------------------------------------------------------
     def sentinel_conf(self, node: str) -> str:
-        return self.exec(node, "cat /etc/redis/sentinel.conf").stdout
+        return self.exec(node, f"cat {SENTINEL_CONF}").stdout
 
     def learned_lines(self) -> dict[str, list[str]]:
         return {n: [ln for ln in self.sentinel_conf(n).splitlines() if LEARNED.match(ln)] for n in self.sentinel_nodes}

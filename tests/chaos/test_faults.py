@@ -16,6 +16,8 @@ from chaoslab import (
     DOWN_AFTER_MS,
     ISOLATED_WINDOW_BOUND,
     MIN_REPLICAS_MAX_LAG,
+    REDIS_CONF,
+    SENTINEL_LOG,
     Lab,
     SplitBrain,
     Writer,
@@ -178,7 +180,7 @@ def test_rolling_upgrade_loses_no_acknowledged_write(healthy: Lab) -> None:
 
     def sdowns() -> int:
         """+sdown events about the master in every Sentinel's log: a master seen down would mean an outage."""
-        cmd = "grep -c '+sdown master' /var/log/redis/redis-sentinel.log || true"
+        cmd = f"grep -c '+sdown master' {SENTINEL_LOG} || true"
         return sum(int(lab.exec(n, cmd).stdout.strip() or 0) for n in lab.sentinel_nodes)
 
     sdowns_before = sdowns()
@@ -211,7 +213,7 @@ def test_drift_report_names_what_a_run_would_change(healthy: Lab) -> None:
     a real run repairs it, and the drift check passes again."""
     lab = healthy
     replica = next(n for n in lab.redis_nodes if n != lab.wait_invariant())
-    lab.exec(replica, "sed -i 's/^loglevel notice/loglevel verbose/' /etc/redis/redis.conf")
+    lab.exec(replica, f"sed -i 's/^loglevel notice/loglevel verbose/' {REDIS_CONF}")
     lab.exec("node3", "sed -i 's/^stopwaitsecs=10$/stopwaitsecs=11/' /etc/supervisor/conf.d/redis-sentinel.conf")
     res = lab.playbook("topology4", extra={"hakit_drift": True}, check=True)
     assert res.rc != 0, "the drift check passed with hand edits on two hosts"

@@ -45,8 +45,9 @@ def replication_format_problems(nodes: Any, master: str | None = None) -> list[s
         who = ", ".join(_label(n) for n in behind)
         if master:
             fix = (
-                f"{src['host']} is the master this run keeps: its data reaches the others only if they load RDB "
-                f"{src['rdb']}. Convert or upgrade the master last, not first (docs/platforms.md)."
+                f"{src['host']} is the master the migration keeps until the others follow it: a live migration needs "
+                f"a source whose RDB version they load (into Valkey 8: RDB 11 or older, i.e. Redis 7.0 or 7.2 such "
+                "as Debian 12's Redis 7.0); copy a newer Redis's data offline instead (docs/platforms.md)."
             )
         else:
             fix = (

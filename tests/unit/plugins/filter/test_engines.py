@@ -64,7 +64,7 @@ def test_migration_judges_the_kept_master_only() -> None:
     assert replication_format_problems(nodes)  # outside a migration: new could lead old1/old2
     assert replication_format_problems(nodes, "old1") == []
     (problem,) = replication_format_problems([node("r8", TRIXIE_REDIS), node("vk", TRIXIE_VALKEY)], "r8")
-    assert "Convert or upgrade the master last" in problem
+    assert "a live migration needs a source whose RDB version they load" in problem
 
 
 def test_bad_input_is_an_error() -> None:

@@ -26,34 +26,32 @@ def _label(node: dict[str, Any]) -> str:
     return f"{node['host']} ({engine} {node.get('version', '?')} on {node.get('release', '?')}, RDB {node['rdb']})"
 
 
-def replication_format_problems(nodes: Any, master: str | None = None) -> list[str]:
+def replication_format_problems(nodes: Any) -> list[str]:
     """One sentence per node that can become master while another node could not follow it.
 
     ``nodes``: ``[{host, engine, version, release, rdb, promotable}]``; ``rdb`` 0 means unknown (not
-    checked). ``master``: only this node counts as a source (a migration, where the others are about
-    to be converted), else every promotable one.
+    checked).
     """
     if not isinstance(nodes, list) or not all(isinstance(n, dict) and "host" in n for n in nodes):
         raise AnsibleFilterError("replication_format_problems expects a list of {host, engine, rdb, promotable} dicts")
     known = [n for n in nodes if int(n.get("rdb") or 0) > 0]
-    sources = [n for n in known if (n["host"] == master if master else bool(n.get("promotable")))]
     problems = []
-    for src in sources:
+    for src in (n for n in known if n.get("promotable")):
         behind = [n for n in known if n["host"] != src["host"] and int(n["rdb"]) < int(src["rdb"])]
         if not behind:
             continue
         who = ", ".join(_label(n) for n in behind)
-        if master:
+        fix = (
+            f"Upgrade {', '.join(n['host'] for n in behind)} first (a node on the newer release can follow "
+            f"the older master, not the other way round), or set redis_replica_priority: 0 on {src['host']} "
+            "until then so that the Sentinels never promote it (docs/platforms.md)."
+        )
+        if any(n.get("engine") == "valkey" for n in behind) and src.get("engine") != "valkey":
+            # no Valkey release loads it: no upgrade of the follower helps
             fix = (
-                f"{src['host']} is the master the migration keeps until the others follow it: a live migration needs "
-                f"a source whose RDB version they load (into Valkey 8: RDB 11 or older, i.e. Redis 7.0 or 7.2 such "
-                "as Debian 12's Redis 7.0); copy a newer Redis's data offline instead (docs/platforms.md)."
-            )
-        else:
-            fix = (
-                f"Upgrade {', '.join(n['host'] for n in behind)} first (a node on the newer release can follow "
-                f"the older master, not the other way round), or set redis_replica_priority: 0 on {src['host']} "
-                "until then so that the Sentinels never promote it (docs/platforms.md)."
+                f"Valkey 8 loads RDB 11 at most: {NAMES['redis']} {src.get('version', '?')} data cannot replicate into "
+                "it, so a live migration to Valkey needs Redis 7.0 or 7.2 as the source (Debian 12's Redis 7.0); "
+                f"set redis_replica_priority: 0 on {src['host']} and copy its data offline (docs/platforms.md)."
             )
         problems.append(
             f"{_label(src)} can become master, but {who} load{'s' if len(behind) == 1 else ''} older RDB versions "

@@ -59,12 +59,12 @@ def test_direction_of_each_pair(source: dict[str, Any], follower: dict[str, Any]
     assert (replication_format_problems(nodes) == []) is ok
 
 
-def test_migration_judges_the_kept_master_only() -> None:
-    nodes = [node("old1", BOOKWORM_REDIS), node("old2", BOOKWORM_REDIS), node("new", TRIXIE_VALKEY)]
-    assert replication_format_problems(nodes)  # outside a migration: new could lead old1/old2
-    assert replication_format_problems(nodes, "old1") == []
-    (problem,) = replication_format_problems([node("r8", TRIXIE_REDIS), node("vk", TRIXIE_VALKEY)], "r8")
-    assert "a live migration needs a source whose RDB version they load" in problem
+def test_redis_8_into_valkey_says_a_live_migration_cannot_start_from_it() -> None:
+    (problem,) = replication_format_problems([node("r8", TRIXIE_REDIS), node("vk", TRIXIE_VALKEY, False)])
+    assert "Valkey 8 loads RDB 11 at most" in problem and "Redis 7.0 or 7.2 as the source" in problem
+    # the migration's way round is fine: Valkey replicas of a Redis 7.0 master, kept from promotion
+    nodes = [node("old", BOOKWORM_REDIS), node("vk1", TRIXIE_VALKEY, False), node("vk2", TRIXIE_VALKEY, False)]
+    assert replication_format_problems(nodes) == []
 
 
 def test_bad_input_is_an_error() -> None:

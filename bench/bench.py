@@ -29,7 +29,9 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent / "tests" / "chaos"), str(HERE.parent / "tests")]
 
 from chaoslab import (
+    DISTRO,
     DOWN_AFTER_MS,
+    ENGINE,
     ISOLATED_WINDOW_BOUND,
     MIN_REPLICAS_MAX_LAG,
     PROGRAMS,
@@ -440,6 +442,9 @@ def main() -> int:
         "loadavg_start": os.getloadavg(),
         "host": platform.platform(),
         "shape": "topology 4: node1+node2 redis+sentinel, node3 sentinel-only, VIP (containers)",
+        # issue 16: BENCH_ENGINE=valkey (on Debian 13) or HAKIT_CHAOS_ENGINE/HAKIT_CHAOS_DISTRO
+        "engine": ENGINE,
+        "distro": DISTRO,
         "callbacks": list(CALLBACKS),
         "logs": [],
     }

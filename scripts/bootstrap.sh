@@ -8,6 +8,8 @@
 #   image-trixie - hakit/debian:trixie: the same base image from Debian 13 (Redis 8, Valkey 8), for
 #             the trixie scenarios, the trixie lab and the chaos lab's HAKIT_CHAOS_DISTRO=trixie
 # Usage: scripts/bootstrap.sh [venv|docker|image|image-systemd|image-trixie|all]...   (default: all)
+# `all` builds the trixie image too when the chaos lab or the bench will run on it
+# (HAKIT_CHAOS_DISTRO=trixie, HAKIT_CHAOS_ENGINE=valkey or BENCH_ENGINE=valkey).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -171,7 +173,12 @@ main() {
       image) ensure_docker; ensure_image ;;
       image-systemd) ensure_docker; ensure_image; ensure_systemd_image ;;
       image-trixie) ensure_docker; ensure_image trixie "$TRIXIE_IMAGE" ;;
-      all) ensure_venv; ensure_docker; ensure_image ;;
+      all)
+        ensure_venv; ensure_docker; ensure_image
+        if [[ ${HAKIT_CHAOS_DISTRO:-} == trixie || ${HAKIT_CHAOS_ENGINE:-}${BENCH_ENGINE:-} == *valkey* ]]; then
+          ensure_image trixie "$TRIXIE_IMAGE"
+        fi
+        ;;
       *) die "unknown step '$s' (expected venv, docker, image, image-systemd, image-trixie or all)" ;;
     esac
   done

@@ -77,13 +77,9 @@ stage_bootstrap() {
   for s in "${SELECTED[@]}"; do
     # Only container stages need the docker engine and the base image; molecule's scenario
     # topology4_3r also needs the systemd image, the trixie_* scenarios the trixie image (built
-    # only when one of them runs), and so does a chaos run on HAKIT_CHAOS_DISTRO=trixie.
+    # only when one of them runs; `all` builds it for a chaos run on HAKIT_CHAOS_DISTRO=trixie).
     case $s in
-      alerts | preflight | install) engine=1 ;;
-      chaos-fast)
-        engine=1
-        [[ ${HAKIT_CHAOS_DISTRO:-} == trixie ]] && trixie=1
-        ;;
+      alerts | preflight | install | chaos-fast) engine=1 ;;
       molecule)
         engine=1 systemd=1
         for sc in $(selected_scenarios); do

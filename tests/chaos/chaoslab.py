@@ -68,7 +68,8 @@ if _NET not in ("8", "9", "15"):
 NETWORK = "hakit-chaos" if _NET == "8" else f"hakit-chaos{_NET}"
 SUBNET = f"172.28.{_NET}.0/24"
 VIP = f"172.28.{_NET}.100"
-IPS = {f"node{i}": f"172.28.{_NET}.{10 + i}" for i in range(1, 5)}
+# Up to six nodes: a migration by replacement adds two (tests/chaos/test_migrate_engine.py).
+IPS = {f"node{i}": f"172.28.{_NET}.{10 + i}" for i in range(1, 7)}
 # A container on the lab network that is not part of the deployment (tests/chaos/resp_probe.py).
 PROBE = "probe"
 PROBE_IP = f"172.28.{_NET}.50"

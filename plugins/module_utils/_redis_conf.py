@@ -51,8 +51,8 @@ RESTART_KEYS = frozenset(
 # Directives whose lines add up (CONFIG REWRITE writes `save` as one line per pair).
 CUMULATIVE_KEYS = frozenset({"save"})
 
-# Values that must never appear in a result or a diff.
-SECRET_KEYS = frozenset({"requirepass", "masterauth"})
+# Values that must never appear in a result or a diff (primaryauth: Valkey's name for masterauth).
+SECRET_KEYS = frozenset({"requirepass", "masterauth", "primaryauth"})
 
 _UNITS = {"k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2, "g": 1000**3, "gb": 1024**3}
 _MEMORY_RE = re.compile(r"^(\d+)(k|kb|m|mb|g|gb)$", re.IGNORECASE)

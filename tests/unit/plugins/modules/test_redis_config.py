@@ -233,3 +233,11 @@ def test_line_breaks_fail_before_anything_changes(
 def test_a_replicaof_host_with_a_newline_is_refused(capsys, monkeypatch, conf: Path) -> None:
     got = run(capsys, monkeypatch, FakeRedis({}), conf, settings={}, replicaof={"host": "10.0.0.1\nport 1"})
     assert got["failed"] and "replicaof" in got["msg"]
+
+
+@pytest.mark.parametrize("key", ["masterauth", "primaryauth", "requirepass"])
+def test_replication_password_is_secret_under_either_engines_name(key: str) -> None:
+    """Valkey rewrites masterauth as primaryauth (issue 16): the role sends that name there, and its
+    value is as secret as masterauth's."""
+    params = {"password": "admin", "settings": {key: "s3cret value", "port": 6379}, "secret_settings": {}}
+    assert "s3cret value" in redis_config.secret_values(params)

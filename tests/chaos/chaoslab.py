@@ -68,7 +68,7 @@ if _NET not in ("8", "9", "15"):
 NETWORK = "hakit-chaos" if _NET == "8" else f"hakit-chaos{_NET}"
 SUBNET = f"172.28.{_NET}.0/24"
 VIP = f"172.28.{_NET}.100"
-# Up to six nodes: a migration by replacement adds two (tests/chaos/test_migrate_engine.py).
+# Up to six nodes: a migration by replacement adds two (tests/chaos/test_valkey_migration.py).
 IPS = {f"node{i}": f"172.28.{_NET}.{10 + i}" for i in range(1, 7)}
 # A container on the lab network that is not part of the deployment (tests/chaos/resp_probe.py).
 PROBE = "probe"
@@ -269,7 +269,7 @@ class Lab:
     vip: bool = True  # topology 4 has one; topology 3 (two Sentinels) has none
     extra_vars: dict[str, object] = field(default_factory=dict)
     # Per node: the image (default IMAGE) and inventory variables of its own (e.g. redis_engine), for
-    # mixed clusters such as the Redis -> Valkey migration (tests/chaos/test_migrate_engine.py).
+    # mixed clusters such as the Redis -> Valkey migration (tests/chaos/test_valkey_migration.py).
     node_images: dict[str, str] = field(default_factory=dict)
     host_vars: dict[str, dict[str, object]] = field(default_factory=dict)
     # Process lists sampled while the lab converges, fails over, re-runs (issue 12's secret scan).

@@ -14,7 +14,8 @@ after the switchover). Steps, each an ordinary playbook run on the edited invent
 
 Writers through the VIP and through Sentinel (node3, which stays) run all along: no acknowledged
 write is lost, and the longest write gap is reported. Own lab on HAKIT_CHAOS_NET (15 for the
-issue-16 work), built after the other chaos labs are removed; `make chaos` (not the fast subset).
+issue-16 work); `make chaos` (not the fast subset). Named to be collected last: like
+test_topology3.py it builds its own lab on the suite's addresses once the others are gone.
 """
 
 from __future__ import annotations

@@ -53,8 +53,9 @@ def test_no_redis_package_and_valkey_runs_as_valkey(cluster: Cluster) -> None:
         out = cluster.exec(h, "dpkg-query", "-W", "-f", "${Package} ${Status}\\n").stdout
         installed = {line.split()[0] for line in out.splitlines() if line.endswith(" installed")}
         assert not {"redis-server", "redis-sentinel", "redis-tools"} & installed, (h, installed)
+        # the daemons only: the VIP check's valkey-cli runs as keepalived_script
         ps = cluster.exec(h, "ps", "-eo", "user:20,comm").stdout
-        daemons = [line.split() for line in ps.splitlines() if "valkey" in line]
+        daemons = [line.split() for line in ps.splitlines() if line.split()[-1] in ("valkey-server", "valkey-sentinel")]
         assert daemons and all(user == "valkey" for user, _ in daemons), (h, daemons)
 
 

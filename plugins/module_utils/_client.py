@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import ssl
 import traceback
 from typing import Any
 
@@ -18,13 +19,81 @@ except ImportError:  # pragma: no cover - exercised through missing_required_lib
     REDIS_IMPORT_ERROR = traceback.format_exc()
 
 
+# Module options shared by every module that connects (documented in the hakit.redis.tls fragment).
+TLS_ARGS: dict[str, dict[str, Any]] = {
+    "tls": {"type": "bool", "default": False},
+    "tls_ca_file": {"type": "path"},
+    "tls_cert_file": {"type": "path"},
+    "tls_key_file": {"type": "path"},
+}
+
+
+def tls_settings(params: dict[str, Any]) -> dict[str, str | None] | None:
+    """The TLS files of a module's options, or None when O(tls) is off."""
+    if not params.get("tls"):
+        return None
+    return {
+        "ca": params.get("tls_ca_file"),
+        "cert": params.get("tls_cert_file"),
+        "key": params.get("tls_key_file"),
+    }
+
+
+def tls_kwargs(params: dict[str, Any]) -> dict[str, Any]:
+    """{"tls": ...} for connect() when the module's O(tls) is on, else {} (callers' fakes stay valid)."""
+    tls = tls_settings(params)
+    return {"tls": tls} if tls else {}
+
+
+def resp_tls_kwargs(params: dict[str, Any]) -> dict[str, Any]:
+    """{"tls": SSLContext} for _resp.query() when the module's O(tls) is on, else {}."""
+    tls = tls_settings(params)
+    return {"tls": ssl_context(tls)} if tls else {}
+
+
+def ssl_context(tls: dict[str, str | None]) -> ssl.SSLContext:
+    """A client context: the server's chain verified against the CA; a client certificate when given.
+
+    Host names are not checked: the collection connects to announce IPs, loopback and the VIP, and
+    Redis itself does not check them on its replication and Sentinel links either; preflight checks
+    that each certificate covers the addresses clients use.
+    """
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=tls.get("ca") or None)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_REQUIRED
+    if tls.get("cert"):
+        context.load_cert_chain(tls["cert"], tls.get("key") or None)
+    return context
+
+
+def redis_py_tls(tls: dict[str, str | None] | None) -> dict[str, Any]:
+    """redis.Redis keyword arguments for `tls` (none without it)."""
+    if not tls:
+        return {}
+    return {
+        "ssl": True,
+        "ssl_ca_certs": tls.get("ca") or None,
+        "ssl_certfile": tls.get("cert") or None,
+        "ssl_keyfile": tls.get("key") or None,
+        "ssl_cert_reqs": "required",
+        "ssl_check_hostname": False,
+    }
+
+
 def connect(
-    host: str, port: int, password: str | None = None, timeout: float = 2.0, username: str | None = None
+    host: str,
+    port: int,
+    password: str | None = None,
+    timeout: float = 2.0,
+    username: str | None = None,
+    tls: dict[str, str | None] | None = None,
 ) -> Any:
     """Return a redis-py client that decodes replies to str; connects lazily on first command.
 
     With `username` the client authenticates as that ACL user (AUTH user pass), otherwise as the
     default user (AUTH pass), or not at all without a password.
+
+    With `tls` (tls_settings) the connection is TLS, the server verified against its CA.
 
     Retries are off: redis-py >= 6 retries 3 times with backoff by default, which turns one dead
     node into ~4 s of waiting; callers report a node as down within `timeout` instead. Replies may
@@ -43,6 +112,7 @@ def connect(
         socket_connect_timeout=timeout,
         decode_responses=True,
         retry=Retry(NoBackoff(), 0),
+        **redis_py_tls(tls),
     )
 
 

@@ -8,7 +8,9 @@ runs first on a fresh host, and in check mode nothing gets installed at all.
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import ssl
 from typing import Any
 
 
@@ -65,13 +67,20 @@ def query(
     password: str | None = None,
     timeout: float = 1.0,
     username: str | None = None,
+    tls: ssl.SSLContext | None = None,
 ) -> list[Any]:
     """Run `commands` on one connection (AUTH first when a password or username is given); replies in order.
 
-    Raises OSError (refused, timeout, closed) or RespError (an error reply, e.g. a wrong password).
+    With `tls` (an SSLContext, _client.ssl_context) the connection is TLS.
+    Raises OSError (refused, timeout, closed, ssl.SSLError) or RespError (an error reply, e.g. a
+    wrong password).
     """
     auth = auth_command(password, username)
-    with socket.create_connection((host, port), timeout=timeout) as sock:
+    with contextlib.ExitStack() as stack:
+        sock = stack.enter_context(socket.create_connection((host, port), timeout=timeout))
+        if tls is not None:
+            # The handshake runs here, within `timeout`; the wrapped socket owns the descriptor.
+            sock = stack.enter_context(tls.wrap_socket(sock))
         sock.settimeout(timeout)
         todo = ([auth] if auth else []) + commands
         sock.sendall(b"".join(_encode(c) for c in todo))

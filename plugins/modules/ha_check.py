@@ -21,6 +21,7 @@ description:
 author: hakit.redis contributors (@hakit)
 extends_documentation_fragment:
   - hakit.redis.connection
+  - hakit.redis.tls
 options:
   redis:
     description:
@@ -247,11 +248,13 @@ from ansible_collections.hakit.redis.plugins.module_utils import _ha
 from ansible_collections.hakit.redis.plugins.module_utils._client import (
     HAS_REDIS,
     REDIS_IMPORT_ERROR,
+    TLS_ARGS,
     connect,
     describe_error,
     error_kind,
     join_hostport,
     split_hostport,
+    tls_kwargs,
 )
 
 SENTINEL_PORT = 26379
@@ -277,6 +280,7 @@ def argument_spec() -> dict[str, Any]:
         "vip": {"type": "str"},
         "timeout": {"type": "float", "default": 2.0},
         "fail_on_unhealthy": {"type": "bool", "default": True},
+        **TLS_ARGS,
     }
 
 
@@ -310,6 +314,7 @@ def probe_sentinel(connector: Connector, address: str, params: dict[str, Any]) -
         password=params["sentinel_password"],
         timeout=params["timeout"],
         username=params.get("sentinel_username"),
+        **tls_kwargs(params),
     )
     probe: dict[str, Any] = {"address": address, "reachable": True, "error": None, "monitors": False}
     try:
@@ -349,7 +354,12 @@ def probe_node(
     """INFO replication and run_id of one Redis node (master, replica or the VIP)."""
     host, port = split_hostport(address, default_port)
     client = connector(
-        host, port, password=params["redis_password"], timeout=params["timeout"], username=params.get("redis_username")
+        host,
+        port,
+        password=params["redis_password"],
+        timeout=params["timeout"],
+        username=params.get("redis_username"),
+        **tls_kwargs(params),
     )
     try:
         replication = client.info("replication")

@@ -19,6 +19,8 @@ description:
   - Read-only; speaks the Redis protocol over a plain socket, so it needs no Python library on the host
     and works in check mode before anything is installed.
 author: hakit.redis contributors (@hakit)
+extends_documentation_fragment:
+  - hakit.redis.tls
 options:
   redis_hosts:
     description:
@@ -130,7 +132,12 @@ from typing import Any
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hakit.redis.plugins.module_utils import _ha
-from ansible_collections.hakit.redis.plugins.module_utils._client import join_hostport, split_hostport
+from ansible_collections.hakit.redis.plugins.module_utils._client import (
+    TLS_ARGS,
+    join_hostport,
+    resp_tls_kwargs,
+    split_hostport,
+)
 from ansible_collections.hakit.redis.plugins.module_utils._resp import RespError, query
 
 
@@ -148,11 +155,11 @@ def query_logged_in(host: str, port: int, commands: list[list[str]], params: dic
     password, previous = params[f"{kind}_password"], params.get(f"{kind}_password_previous")
     username = params.get(f"{kind}_username")
     try:
-        return query(host, port, commands, password, params["timeout"], username)
+        return query(host, port, commands, password, params["timeout"], username, **resp_tls_kwargs(params))
     except RespError as exc:
         if not previous or not is_auth_error(exc):
             raise
-    return query(host, port, commands, previous, params["timeout"], username)
+    return query(host, port, commands, previous, params["timeout"], username, **resp_tls_kwargs(params))
 
 
 def ask_sentinel(address: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -254,6 +261,7 @@ def main() -> None:
             "master_name": {"type": "str", "default": "mymaster"},
             "initial": {"type": "str", "required": True},
             "timeout": {"type": "float", "default": 1.0},
+            **TLS_ARGS,
         },
         supports_check_mode=True,
     )

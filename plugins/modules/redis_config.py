@@ -23,6 +23,8 @@ description:
   - With O(replicaof) set, makes the server a replica of that master (C(REPLICAOF) at runtime and
     the C(replicaof) line in the file). Without it the replication role is never touched, so a
     master promoted by Sentinel stays master.
+extends_documentation_fragment:
+  - hakit.redis.tls
 options:
   path:
     description: Path of C(redis.conf).
@@ -193,8 +195,10 @@ from ansible_collections.hakit.redis.plugins.module_utils import _redis_conf as 
 from ansible_collections.hakit.redis.plugins.module_utils._client import (
     HAS_REDIS,
     REDIS_IMPORT_ERROR,
+    TLS_ARGS,
     connect,
     describe_error,
+    tls_kwargs,
 )
 
 
@@ -236,7 +240,7 @@ def open_client(module: AnsibleModule, text: str) -> Any | None:
     last_error: Exception | None = None
     for password in candidates:
         login = {"username": p["username"]} if p["username"] and password else {}
-        client = connect(p["host"], p["port"], password, p["timeout"], **login)
+        client = connect(p["host"], p["port"], password, p["timeout"], **login, **tls_kwargs(p))
         try:
             client.ping()
             return client
@@ -413,6 +417,7 @@ def main() -> None:
                 },
             },
             "timeout": {"type": "float", "default": 2.0},
+            **TLS_ARGS,
         },
         supports_check_mode=True,
     )

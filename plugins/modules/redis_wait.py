@@ -20,6 +20,8 @@ description:
   - Read-only as long as O(command) is; speaks the Redis protocol over a plain socket, so it needs no Python
     library on the host.
 author: hakit.redis contributors (@hakit)
+extends_documentation_fragment:
+  - hakit.redis.tls
 options:
   host:
     description: Address of the server.
@@ -136,7 +138,7 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.hakit.redis.plugins.module_utils._client import join_hostport
+from ansible_collections.hakit.redis.plugins.module_utils._client import TLS_ARGS, join_hostport, resp_tls_kwargs
 from ansible_collections.hakit.redis.plugins.module_utils._resp import RespError, query
 
 # How much of a reply a failure message quotes.
@@ -155,6 +157,7 @@ def argument_spec() -> dict[str, Any]:
         "timeout": {"type": "float", "default": 30.0},
         "delay": {"type": "float", "default": 1.0},
         "connect_timeout": {"type": "float", "default": 1.0},
+        **TLS_ARGS,
     }
 
 
@@ -186,8 +189,13 @@ def check_params(params: dict[str, Any]) -> str | None:
     return None
 
 
-def try_once(params: dict[str, Any], ask: Callable[..., list[Any]]) -> tuple[str | None, str | None]:
-    """One try: (reply text, None) when the server answered, (None, error) when it did not."""
+def try_once(
+    params: dict[str, Any], ask: Callable[..., list[Any]], tls: dict[str, Any] | None = None
+) -> tuple[str | None, str | None]:
+    """One try: (reply text, None) when the server answered, (None, error) when it did not.
+
+    `tls`: resp_tls_kwargs(params), built once per wait (one SSL context for every try).
+    """
     try:
         (reply,) = ask(
             params["host"],
@@ -196,6 +204,7 @@ def try_once(params: dict[str, Any], ask: Callable[..., list[Any]]) -> tuple[str
             params["password"],
             params["connect_timeout"],
             params["username"],
+            **(tls or {}),
         )
     except RespError as exc:
         return None, str(exc)
@@ -217,9 +226,10 @@ def wait(
     start = clock()
     deadline = start + params["timeout"]
     attempts = 0
+    tls = resp_tls_kwargs(params)
     while True:
         attempts += 1
-        reply, error = try_once(params, ask)
+        reply, error = try_once(params, ask, tls)
         now = clock()
         if reply is not None and pattern.search(reply):
             return {"ok": True, "reply": reply, "error": None, "attempts": attempts, "elapsed": round(now - start, 3)}

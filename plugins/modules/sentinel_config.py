@@ -23,6 +23,8 @@ description:
     persisted with C(SENTINEL FLUSHCONFIG); the credentials it uses with its peers (O(peer_user),
     O(peer_password)) with C(SENTINEL CONFIG SET).
   - A Sentinel that still runs without a password (one being secured) is reached without one.
+extends_documentation_fragment:
+  - hakit.redis.tls
 options:
   host:
     description: Address of the local Sentinel.
@@ -172,9 +174,11 @@ from ansible_collections.hakit.redis.plugins.module_utils import _redis_conf as 
 from ansible_collections.hakit.redis.plugins.module_utils._client import (
     HAS_REDIS,
     REDIS_IMPORT_ERROR,
+    TLS_ARGS,
     connect,
     describe_error,
     error_kind,
+    tls_kwargs,
 )
 
 # SENTINEL MASTER reply field for each settable per-master option.
@@ -278,7 +282,7 @@ def open_client(module: AnsibleModule) -> tuple[Any, dict[str, str] | None]:
     last: Exception | None = None
     candidates = [pw for pw in (p["password"], p["password_previous"]) if pw] + [None]
     for password in candidates:
-        client = connect(p["host"], p["port"], password, p["timeout"])
+        client = connect(p["host"], p["port"], password, p["timeout"], **tls_kwargs(p))
         try:
             return client, master_state(client, p["master_name"])
         except Exception as exc:  # noqa: BLE001
@@ -356,6 +360,7 @@ def main() -> None:
             "settings": {"type": "dict", "default": {}},
             "config_path": {"type": "path", "default": "/etc/redis/sentinel.conf"},
             "timeout": {"type": "float", "default": 2.0},
+            **TLS_ARGS,
         },
         supports_check_mode=True,
     )

@@ -18,6 +18,8 @@ description:
   - Run it on one Sentinel at a time (C(serial=1) or C(throttle=1)). The Sentinel documentation asks for that,
     so that the others keep their quorum while one relearns.
 author: hakit.redis contributors (@hakit)
+extends_documentation_fragment:
+  - hakit.redis.tls
 options:
   host:
     description: The Sentinel to reset.
@@ -90,6 +92,7 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.hakit.redis.plugins.module_utils._client import TLS_ARGS, resp_tls_kwargs
 from ansible_collections.hakit.redis.plugins.module_utils._ha import pairs_to_dict
 from ansible_collections.hakit.redis.plugins.module_utils._resp import RespError, query
 
@@ -113,6 +116,7 @@ def view(params: dict[str, Any]) -> tuple[set[str], set[str]]:
         password=params["password"],
         username=params["username"],
         timeout=2.0,
+        **resp_tls_kwargs(params),
     )
     return addresses(replicas), addresses(sentinels)
 
@@ -132,6 +136,7 @@ def run(module: AnsibleModule) -> dict[str, Any]:
         password=params["password"],
         username=params["username"],
         timeout=2.0,
+        **resp_tls_kwargs(params),
     )
     start = time.monotonic()
     deadline = start + params["timeout"]
@@ -167,6 +172,7 @@ def main() -> None:
             "replicas": {"type": "list", "elements": "str", "required": True},
             "sentinels": {"type": "list", "elements": "str", "required": True},
             "timeout": {"type": "float", "default": 60.0},
+            **TLS_ARGS,
         },
         supports_check_mode=True,
     )

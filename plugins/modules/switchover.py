@@ -28,6 +28,8 @@ description:
   - The switch is idempotent. When the target (or, without O(target), any master the Sentinels agree on) is
     already the master, nothing is done.
 author: hakit.redis contributors (@hakit)
+extends_documentation_fragment:
+  - hakit.redis.tls
 options:
   sentinels:
     description:
@@ -124,6 +126,7 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.hakit.redis.plugins.module_utils._client import TLS_ARGS, resp_tls_kwargs
 from ansible_collections.hakit.redis.plugins.module_utils._ha import join, named_master, split
 from ansible_collections.hakit.redis.plugins.module_utils._resp import RespError, query
 from ansible_collections.hakit.redis.plugins.module_utils._switchover import (
@@ -154,6 +157,8 @@ class Cluster:
 
     def __init__(self, params: dict[str, Any]) -> None:
         self.params = params
+        # One TLS context for every query of the run (O(tls) off: no argument at all).
+        self.tls = resp_tls_kwargs(params)
 
     def _query(self, side: str, default_port: int, address: str, commands: tuple[list[str], ...]) -> list[Any]:
         host, port = split(address)
@@ -164,6 +169,7 @@ class Cluster:
             password=self.params[f"{side}_password"],
             username=self.params[f"{side}_username"],
             timeout=self.params["timeout"],
+            **self.tls,
         )
 
     def sentinel(self, address: str, *commands: list[str]) -> list[Any]:
@@ -350,6 +356,7 @@ def main() -> None:
             "max_lag_bytes": {"type": "int", "default": 1048576},
             "pause_ms": {"type": "int", "default": 10000},
             "timeout": {"type": "float", "default": 2.0},
+            **TLS_ARGS,
         },
         supports_check_mode=True,
     )

@@ -176,8 +176,20 @@ def tls_problems(
     return problems
 
 
+def tls_auth_clients(value: Any) -> str:
+    """tls-auth-clients as Redis spells it: an unquoted YAML no/yes arrives as a boolean.
+
+    Any other value comes back as text, for preflight to refuse by name.
+    """
+    if value is True:
+        return "yes"
+    if value is False or value is None:
+        return "no"
+    return str(value).strip().lower()
+
+
 class FilterModule:
-    """TLS preflight filter."""
+    """TLS filters."""
 
     def filters(self) -> dict[str, Any]:
-        return {"tls_problems": tls_problems}
+        return {"tls_problems": tls_problems, "tls_auth_clients": tls_auth_clients}

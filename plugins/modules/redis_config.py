@@ -97,6 +97,15 @@ options:
     description: Seconds to wait for the server.
     type: float
     default: 2.0
+  reload:
+    description:
+      - Settings to C(CONFIG SET) on the running server even when their value is unchanged, all in one command,
+        e.g. V([tls-ca-cert-file, tls-cert-file, tls-key-file]) after new certificate files were written under
+        the same paths: Redis re-reads them (a certificate rotation without restart).
+      - Keys that are not in O(settings) are ignored. Skipped in check mode and when no server runs.
+    type: list
+    elements: str
+    default: []
 attributes:
   check_mode:
     support: full
@@ -182,6 +191,12 @@ replication_changed:
   description: Whether the server was (or would be) pointed at a new master.
   returned: always
   type: bool
+reloaded_keys:
+  description: The keys of O(reload) set again on the running server (or that would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [tls-ca-cert-file, tls-cert-file, tls-key-file]
 """
 
 import os
@@ -313,6 +328,18 @@ def apply_acl(module: AnsibleModule, client: Any) -> tuple[list[str], list[str]]
     return [], []
 
 
+def reload_live(module: AnsibleModule, client: Any, keys: list[str], settings: dict[str, Any]) -> None:
+    """CONFIG SET `keys` to their (unchanged) values in one command: Redis re-reads the files behind
+    tls-cert-file and friends then, checking the new certificate and key together."""
+    args: list[str] = []
+    for key in keys:
+        args += [key, " ".join(conf.to_args(settings[key]))]
+    try:
+        client.execute_command("CONFIG", "SET", *args)
+    except Exception as exc:  # noqa: BLE001
+        module.fail_json(msg=f"CONFIG SET {' '.join(keys)} (reload) refused by Redis: {exc}", failed_key=keys[0])
+
+
 def redact(text: str, secrets: list[str]) -> str:
     """`text` with every secret (and every wanted value) replaced, longest first."""
     for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
@@ -370,6 +397,7 @@ def run(module: AnsibleModule, server_reachable: bool = True) -> dict[str, Any]:
             replication_changed = (role, mhost, mport) != ("replica", replicaof["host"], replicaof["port"])
 
     restart_keys = sorted(k for k in file_changed if k in conf.RESTART_KEYS)
+    reload_keys = [k.lower() for k in p["reload"] if settings.get(k.lower()) is not None]
     # Users first: a replica told its new masteruser below reconnects to a master that has it.
     acl_changed, acl_pending = apply_acl(module, client) if client is not None and p["acl_path"] else ([], [])
     if not module.check_mode:
@@ -378,12 +406,16 @@ def run(module: AnsibleModule, server_reachable: bool = True) -> dict[str, Any]:
             restart_keys = sorted(set(restart_keys) | set(refused))
         if client is not None and replication_changed:
             client.execute_command("REPLICAOF", replicaof["host"], str(replicaof["port"]))
+        if client is not None and reload_keys:
+            reload_live(module, client, reload_keys, settings)
         if file_changed:
             write_file(module, p["path"], new_text)
 
     changed_keys = sorted(set(file_changed) | set(live_keys))
+    reloaded = reload_keys if client is not None else []
     return {
-        "changed": bool(changed_keys) or replication_changed or bool(acl_changed),
+        "changed": bool(changed_keys) or replication_changed or bool(acl_changed) or bool(reloaded),
+        "reloaded_keys": reloaded,
         "acl_changed_users": acl_changed,
         "acl_pending_users": acl_pending,
         "changed_keys": changed_keys,
@@ -417,6 +449,7 @@ def main() -> None:
                 },
             },
             "timeout": {"type": "float", "default": 2.0},
+            "reload": {"type": "list", "elements": "str", "default": []},
             **TLS_ARGS,
         },
         supports_check_mode=True,

@@ -36,6 +36,13 @@ NO_RETRY = Retry(NoBackoff(), 0)
 REDIS_PORT = 6379
 SENTINEL_PORT = 26379
 PLAYBOOK_TIMEOUT_S = 1500
+# The TLS files the roles put on every host (redis_tls), as hakit.redis module options.
+HOST_TLS = {
+    "tls": True,
+    "tls_ca_file": "/etc/redis/tls/ca.crt",
+    "tls_cert_file": "/etc/redis/tls/node.crt",
+    "tls_key_file": "/etc/redis/tls/node.key",
+}
 # The Debian packages' units the roles use where systemd is PID 1.
 SYSTEMD_UNITS = ("redis-server", "redis-sentinel", "valkey-server", "valkey-sentinel", "keepalived")
 
@@ -61,6 +68,9 @@ class Cluster:
     # The Sentinels' default (admin) user's password (sentinel_password).
     sentinel_password: str = ""
     down_after_s: float = 5.0
+    # redis_tls scenarios: redis-py TLS arguments for the controller's clients (ssl=True,
+    # ssl_ca_certs, ...); None = plaintext. ha_check on the hosts then uses the hosts' own files.
+    tls: dict[str, Any] | None = None
     last_output: str = ""
     _clients: dict[tuple[str, int], redis.Redis] = field(default_factory=dict)
 
@@ -89,6 +99,7 @@ class Cluster:
                 socket_connect_timeout=1,
                 retry=NO_RETRY,
                 decode_responses=True,
+                **(self.tls or {}),
             )
         return self._clients[key]
 
@@ -103,6 +114,7 @@ class Cluster:
                 socket_connect_timeout=1,
                 retry=NO_RETRY,
                 decode_responses=True,
+                **(self.tls or {}),
             )
         return self._clients[key]
 
@@ -272,6 +284,8 @@ class Cluster:
             "min_replicas": len(self.redis_hosts) - 1,
             "fail_on_unhealthy": False,
         }
+        if self.tls:
+            args.update(HOST_TLS)
         args.update(extra)
         return args
 

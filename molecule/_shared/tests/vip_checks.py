@@ -28,7 +28,13 @@ def vip_holders(cluster: Cluster, vip: str) -> list[str]:
 
 def vip_client(cluster: Cluster, vip: str) -> redis.Redis:
     return redis.Redis(
-        host=vip, port=REDIS_PORT, password=cluster.password, socket_timeout=2, socket_connect_timeout=2, retry=NO_RETRY
+        host=vip,
+        port=REDIS_PORT,
+        password=cluster.password,
+        socket_timeout=2,
+        socket_connect_timeout=2,
+        retry=NO_RETRY,
+        **(cluster.tls or {}),
     )
 
 

@@ -25,9 +25,11 @@ master this watchdog saw as a replica: the Sentinels need a few seconds to agree
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -71,13 +73,28 @@ def _read_reply(stream: Any) -> Any:
     raise ConnectionError(f"unexpected reply {line[:20]!r}")
 
 
-def query(address: str, commands: list[list[str]], user: str, passwords: list[str], timeout: float) -> list[Any]:
+@functools.lru_cache(maxsize=4)
+def tls_context(ca: str, cert: str, key: str) -> ssl.SSLContext:
+    """redis_tls: the server verified against the CA (host names unchecked, as Redis's own links),
+    the host's certificate presented (tls-auth-clients yes). Cached: the files are re-read on restart."""
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=ca)
+    context.check_hostname = False
+    if cert:
+        context.load_cert_chain(cert, key or None)
+    return context
+
+
+def query(
+    address: str, commands: list[list[str]], user: str, passwords: list[str], timeout: float, tls: Any = None
+) -> list[Any]:
     """Runs `commands` on one connection, logged in as `user` with the first password that works
-    (a rotation keeps two valid); replies in order. Raises OSError or RespError."""
+    (a rotation keeps two valid); replies in order. `tls`: settings {ca, cert, key} or None.
+    Raises OSError (ssl.SSLError included) or RespError."""
     host, port = address.rsplit(":", 1)
     last: Exception = RespError("no password")
     for password in passwords or [""]:
-        with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+        with socket.create_connection((host, int(port)), timeout=timeout) as raw:
+            sock = tls_context(tls["ca"], tls.get("cert", ""), tls.get("key", "")).wrap_socket(raw) if tls else raw
             sock.settimeout(timeout)
             auth = [["AUTH", user, password]] if password else []
             sock.sendall(b"".join(_encode(c) for c in auth + commands))
@@ -110,7 +127,7 @@ def sentinel_votes(cfg: dict[str, Any]) -> dict[str, list[str]]:
         try:
             command = ["SENTINEL", "get-master-addr-by-name", cfg["master_name"]]
             user, passwords = cfg.get("sentinel_user", ""), cfg.get("sentinel_passwords", [])
-            reply = query(sentinel, [command], user, passwords, cfg["timeout"])[0]
+            reply = query(sentinel, [command], user, passwords, cfg["timeout"], cfg.get("tls"))[0]
         except (OSError, RespError, ValueError):
             return
         if isinstance(reply, list) and len(reply) == 2:
@@ -144,7 +161,9 @@ class Fence:
 
     def _redis(self, commands: list[list[str]]) -> list[Any]:
         r = self.cfg["redis"]
-        return query(f"{r['host']}:{r['port']}", commands, r["user"], r["passwords"], self.cfg["timeout"])
+        return query(
+            f"{r['host']}:{r['port']}", commands, r["user"], r["passwords"], self.cfg["timeout"], self.cfg.get("tls")
+        )
 
     def _set(self, value: int, rewrite: bool) -> None:
         commands = [["CONFIG", "SET", "min-replicas-to-write", str(value)]]

@@ -22,6 +22,7 @@
 # head/tr/awk: one timeout+redis-cli pair per server asked).
 set -u
 
+TLS_OPTS=''
 CONF=${1:-/etc/keepalived/hakit-redis-check.conf}
 # shellcheck source=/dev/null
 . "$CONF" || exit 2
@@ -40,15 +41,18 @@ fail() {
 
 # cli HOST PORT USER PASSWORD [COMMAND...]: one redis-cli call (commands from stdin when none
 # given), bounded by CALL_TIMEOUT: a peer whose packets are dropped would otherwise hang the check.
+# TLS_OPTS (redis_tls: --tls --cacert ... [--cert ... --key ...]) is split on purpose: its words are
+# options and fixed paths without spaces.
 cli() {
     _h=$1 _p=$2 _u=$3 _a=$4
     shift 4
+    # shellcheck disable=SC2086
     if [ -n "$_a" ] && [ -n "$_u" ]; then
-        REDISCLI_AUTH=$_a timeout "$CALL_TIMEOUT" "$CLI" --no-auth-warning --user "$_u" -h "$_h" -p "$_p" "$@" 2>/dev/null
+        REDISCLI_AUTH=$_a timeout "$CALL_TIMEOUT" "$CLI" $TLS_OPTS --no-auth-warning --user "$_u" -h "$_h" -p "$_p" "$@" 2>/dev/null
     elif [ -n "$_a" ]; then
-        REDISCLI_AUTH=$_a timeout "$CALL_TIMEOUT" "$CLI" --no-auth-warning -h "$_h" -p "$_p" "$@" 2>/dev/null
+        REDISCLI_AUTH=$_a timeout "$CALL_TIMEOUT" "$CLI" $TLS_OPTS --no-auth-warning -h "$_h" -p "$_p" "$@" 2>/dev/null
     else
-        timeout "$CALL_TIMEOUT" "$CLI" -h "$_h" -p "$_p" "$@" 2>/dev/null
+        timeout "$CALL_TIMEOUT" "$CLI" $TLS_OPTS -h "$_h" -p "$_p" "$@" 2>/dev/null
     fi
 }
 

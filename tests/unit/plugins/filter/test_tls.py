@@ -9,7 +9,7 @@ from ansible.errors import AnsibleFilterError
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from hakit_certs import cert_pem, key_pem, make_ca, make_cert, new_key
 
-from ansible_collections.hakit.redis.plugins.filter.tls import FilterModule, tls_problems
+from ansible_collections.hakit.redis.plugins.filter.tls import FilterModule, tls_auth_clients, tls_problems
 
 CA = make_ca()
 OTHER_CA = make_ca("another CA")
@@ -86,3 +86,11 @@ def test_now_can_be_given() -> None:
 def test_not_a_dict_is_an_error() -> None:
     with pytest.raises(AnsibleFilterError):
         tls_problems("x")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(True, "yes"), (False, "no"), (None, "no"), ("no", "no"), ("Optional", "optional"), ("yes", "yes"), ("x", "x")],
+)
+def test_tls_auth_clients_spelling(value: object, expected: str) -> None:
+    assert tls_auth_clients(value) == expected

@@ -120,3 +120,47 @@ def test_real_sentinel_starts_in_the_hostile_dir_and_logfile(tmp_path: Path) -> 
     parsed = conf.parse(path.read_text(encoding="utf-8"))
     assert parsed["dir"][-1][1] == [str(workdir)]
     assert parsed["logfile"][-1][1] == [str(logfile)]
+
+
+def test_tls_lines_only_with_redis_tls() -> None:
+    assert "tls-port" not in _render() and conf.parse(_render())["port"][0][1] == ["26379"]
+    text = _render(
+        __sentinel_tls=True,
+        __sentinel_tls_ca="/etc/redis/tls/ca.crt",
+        __sentinel_tls_cert="/etc/redis/tls/node.crt",
+        __sentinel_tls_key="/etc/redis/tls/node.key",
+        __sentinel_tls_auth="yes",
+    )
+    parsed = conf.parse(text)
+    assert parsed["port"][0][1] == ["0"] and parsed["tls-port"][0][1] == ["26379"]
+    assert parsed["tls-replication"][0][1] == ["yes"] and parsed["tls-auth-clients"][0][1] == ["yes"]
+
+
+@pytest.mark.skipif(not have("redis-sentinel"), reason="redis-sentinel is not installed")
+def test_real_sentinel_answers_on_its_tls_port_only(tmp_path: Path) -> None:
+    from hakit_certs import make_ca, make_cert, write_set
+
+    from ansible_collections.hakit.redis.plugins.module_utils._client import ssl_context
+    from ansible_collections.hakit.redis.plugins.module_utils._resp import query
+
+    ca = make_ca()
+    files = write_set(tmp_path / "tls", "node", ca, make_cert(ca, "node", ips=["127.0.0.1"]))
+    port = free_port()
+    text = _render(
+        sentinel_port=port,
+        sentinel_dir=str(tmp_path),
+        sentinel_logfile="",
+        sentinel_redis_port=free_port() + 1,
+        sentinel_quorum=1,
+        __sentinel_tls=True,
+        __sentinel_tls_ca=files["ca"],
+        __sentinel_tls_cert=files["cert"],
+        __sentinel_tls_key=files["key"],
+        __sentinel_tls_auth="yes",
+    )
+    path = tmp_path / "sentinel.conf"
+    path.write_text(text, encoding="utf-8")
+    with daemon(["redis-sentinel", str(path)], port, tmp_path / "stdout.log"):
+        assert query("127.0.0.1", port, [["PING"]], tls=ssl_context(files)) == ["PONG"]
+        with pytest.raises(OSError):
+            query("127.0.0.1", port, [["PING"]])

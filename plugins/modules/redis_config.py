@@ -101,7 +101,7 @@ options:
     description:
       - Settings to C(CONFIG SET) on the running server even when their value is unchanged, all in one command,
         e.g. V([tls-ca-cert-file, tls-cert-file, tls-key-file]) after new certificate files were written under
-        the same paths: Redis re-reads them (a certificate rotation without restart).
+        the same paths, which Redis then re-reads (a certificate rotation without restart).
       - Keys that are not in O(settings) are ignored. Skipped in check mode and when no server runs.
     type: list
     elements: str

@@ -5,7 +5,9 @@ measures, writes bench/results/<date>.json and .md (plus the converge and re-run
 per-task profiles), prints the table and removes the lab. Environment (bench/run.sh lists it too):
 BENCH_RUNS (default 3) repeats every fault; BENCH_RERUNS (default 3) the idempotent re-run;
 BENCH_PARTS (default all) picks converge,kill,node-loss,switchover,rolling-restart,partition,split-brain;
-HAKIT_CHAOS_DOWN_AFTER_MS sets down-after-milliseconds (default 5000, the role's).
+HAKIT_CHAOS_DOWN_AFTER_MS sets down-after-milliseconds (default 5000, the role's); HAKIT_CHAOS_TLS=1
+runs the whole lab with redis_tls and client certificates (issue 15): its node-loss rows say "(TLS)", to
+set beside a plaintext run's (BENCH_PARTS=node-loss HAKIT_CHAOS_TLS=1 bench/run.sh).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from chaoslab import (
     DISTRO,
     DOWN_AFTER_MS,
     ENGINE,
+    TLS,
     ISOLATED_WINDOW_BOUND,
     MIN_REPLICAS_MAX_LAG,
     PROGRAMS,
@@ -46,6 +49,9 @@ from chaoslab import (
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 RERUNS = int(os.environ.get("BENCH_RERUNS", "3"))
 PARTS = ("converge", "kill", "node-loss", "switchover", "rolling-restart", "partition", "split-brain")
+# HAKIT_CHAOS_TLS=1: every row the lab's TLS changes is marked, so a TLS run's figures stand beside the
+# plaintext ones of another run in docs/bench.md.
+TLS_LABEL = " (TLS)" if TLS else ""
 CALLBACK_DIR = HERE / "callback_plugins"
 CALLBACKS = ("ansible.posix.profile_tasks", "hakit_module_calls")
 
@@ -206,7 +212,7 @@ def node_loss(lab: Lab, figs: Figures) -> None:
         for w, label in ((ws, "Sentinel client"), (wv, "VIP")):
             before, after = w.last_ok_before(t_dead), w.first_ok_after(t_dead)
             gap = after - before if before and after else None
-            figs.add(f"node loss: write gap via {label}", gap,
+            figs.add(f"node loss: write gap via {label}{TLS_LABEL}", gap,
                      note="last ok write before docker stop -> first ok after; target <= down-after + "
                           + ("2 s" if label == "Sentinel client" else "3 s"))  # fmt: skip
         lab.start_node(master)
@@ -215,7 +221,7 @@ def node_loss(lab: Lab, figs: Figures) -> None:
         ws.stop()
         wv.stop()
         lost = lab.missing(ws.acked_keys(), new)
-        figs.add("node loss: acknowledged writes lost", len(lost), unit="writes",
+        figs.add(f"node loss: acknowledged writes lost{TLS_LABEL}", len(lost), unit="writes",
                  note=f"of {len(ws.acked_keys())} acked (WAIT 1 >= 1)")  # fmt: skip
         log(f"run {run + 1}: node loss {master} -> {new}")
 
@@ -437,6 +443,7 @@ def main() -> int:
         "runs": RUNS,
         "reruns": reruns,
         "down_after_ms": DOWN_AFTER_MS,
+        "tls": TLS,
         "min_replicas_max_lag_s": MIN_REPLICAS_MAX_LAG,
         "cpus": os.cpu_count(),
         "loadavg_start": os.getloadavg(),

@@ -7,6 +7,7 @@
 #   BENCH_RUNS=3                  repetitions of every fault (min/median/max in the table)
 #   HAKIT_CHAOS_DOWN_AFTER_MS=5000  sentinel down-after-milliseconds of the bench lab (the role's default)
 #   HAKIT_CHAOS_NET=9             the lab on hakit-chaos9 (172.28.9.0/24) instead of hakit-chaos
+#   HAKIT_CHAOS_TLS=1             the lab with redis_tls + client certificates; node-loss rows say (TLS)
 # Playbook runs get ansible.posix.profile_tasks and bench/callback_plugins/hakit_module_calls
 # (ANSIBLE_CALLBACKS_ENABLED/ANSIBLE_CALLBACK_PLUGINS, set by bench.py for its own runs only).
 # Uses the chaos lab's network hakit-chaos (172.28.8.0/24): do not run it beside `make chaos`.

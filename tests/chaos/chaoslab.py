@@ -94,6 +94,17 @@ REDIS_ADMIN_USER = "hakit-admin"
 REDIS_FENCE_USER = "hakit-fence"
 SENTINEL_INTERNAL_USERS = ("hakit-peer", "hakit-check")
 MASTER_NAME = "mymaster"
+# HAKIT_CHAOS_TLS=1: the lab runs with redis_tls and client certificates required (issue 15). Lab.create
+# makes a CA and per-node certificates in its workdir; every client here then speaks TLS (TLS_KW, the
+# redis-py arguments, filled by Lab.create) and ha_check uses the hosts' own files.
+TLS = os.environ.get("HAKIT_CHAOS_TLS") == "1"
+TLS_KW: dict[str, object] = {}
+HOST_TLS = {
+    "tls": True,
+    "tls_ca_file": "/etc/redis/tls/ca.crt",
+    "tls_cert_file": "/etc/redis/tls/node.crt",
+    "tls_key_file": "/etc/redis/tls/node.key",
+}
 # The role's default (5000): the split-brain tests (issue 13) measure the defaults, and preflight
 # refuses min-replicas-to-write >= 1 or fencing below 4000 ms.
 DOWN_AFTER_MS = int(os.environ.get("HAKIT_CHAOS_DOWN_AFTER_MS", "5000"))
@@ -297,10 +308,39 @@ class Lab:
             raise RuntimeError("docker CLI not found: scripts/bootstrap.sh installs and starts the engine")
         self.destroy()  # left over by an interrupted run
         self.workdir.mkdir(parents=True, exist_ok=True)
+        if TLS:
+            self.make_certificates()
         docker("network", "create", "--subnet", SUBNET, "--label", "hakit.scenario=chaos", NETWORK)
         for node in self.nodes:
             self._run_container(node)
         self._install_iptables(self.nodes)
+
+    @property
+    def tls_dir(self) -> Path:
+        return self.workdir / "tls"
+
+    def make_certificates(self, keep_ca: bool = False) -> dict[str, int]:
+        """CA (kept with keep_ca: a rotation) and one certificate per node (its IP, the VIP, its name)
+        as the roles' default names in tls_dir; the clients' TLS_KW use node3's. Returns the serials."""
+        from hakit_certs import cert_pem, key_pem, make_ca, make_cert
+
+        self.tls_dir.mkdir(parents=True, exist_ok=True)
+        if not (keep_ca and hasattr(self, "_ca")):
+            self._ca = make_ca("hakit chaos CA")
+            (self.tls_dir / "ca.crt").write_text(cert_pem(self._ca[0]))
+        serials = {}
+        for node in IPS:
+            cert, key = make_cert(self._ca, node, ips=[IPS[node], VIP], dns=[node])
+            (self.tls_dir / f"{node}.crt").write_text(cert_pem(cert))
+            (self.tls_dir / f"{node}.key").write_text(key_pem(key))
+            (self.tls_dir / f"{node}.key").chmod(0o600)
+            serials[node] = cert.serial_number
+        TLS_KW.clear()
+        TLS_KW.update(
+            ssl=True, ssl_ca_certs=str(self.tls_dir / "ca.crt"), ssl_certfile=str(self.tls_dir / "node3.crt"),
+            ssl_keyfile=str(self.tls_dir / "node3.key"), ssl_check_hostname=False,
+        )  # fmt: skip
+        return serials
 
     def _run_container(self, node: str) -> None:
         docker(
@@ -414,6 +454,15 @@ class Lab:
                     "sentinel_down_after_ms": self.down_after_ms,
                     **({"redis_engine": ENGINE} if ENGINE != "redis" else {}),
                     **({"vip_address": VIP} if self.vip else {}),
+                    **(
+                        {
+                            "redis_tls": True,
+                            "redis_tls_auth_clients": "yes",
+                            "redis_tls_ca_file": str(self.tls_dir / "ca.crt"),
+                        }
+                        if TLS
+                        else {}
+                    ),
                     **self.extra_vars,
                 },
                 "children": {
@@ -474,6 +523,7 @@ class Lab:
             **({"sentinel_password": "{{ sentinel_password }}"} if SENTINEL_PASSWORD else {}),
             "min_replicas": len(self.redis_nodes) - 1,
             **({"vip": VIP} if self.vip else {}),
+            **(HOST_TLS if TLS else {}),
         }
         self.write_inventory()
         out = ""
@@ -495,7 +545,7 @@ class Lab:
         password = PASSWORD if port == 6379 else SENTINEL_PASSWORD
         return redis.Redis(
             host=IPS[node], port=port, password=password or None, socket_timeout=timeout,
-            socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0), decode_responses=True,
+            socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0), decode_responses=True, **TLS_KW,
         )  # fmt: skip
 
     def role(self, node: str) -> str | None:
@@ -711,7 +761,7 @@ class Writer(threading.Thread):
 
     def _client(self) -> redis.Redis:
         kw = {"password": PASSWORD, "socket_timeout": 1.0, "socket_connect_timeout": 1.0,
-              "retry": Retry(NoBackoff(), 0)}  # fmt: skip
+              "retry": Retry(NoBackoff(), 0), **TLS_KW}  # fmt: skip
         if self.mode == "sentinel":
             # sentinel_kwargs too: by default the Sentinel connections get only the socket_* options
             # and redis-py's 3 retries with backoff, which cost seconds per dead Sentinel asked.

@@ -77,3 +77,21 @@ def test_connect_authenticates_as_the_named_user(
 ) -> None:
     kwargs = _client.connect("127.0.0.1", 6379, *args).connection_pool.connection_kwargs
     assert (kwargs["username"], kwargs["password"]) == (username, password)
+
+
+def test_tls_settings_and_redis_py_arguments() -> None:
+    from ansible_collections.hakit.redis.plugins.module_utils._client import (
+        redis_py_tls,
+        resp_tls_kwargs,
+        tls_kwargs,
+        tls_settings,
+    )
+
+    assert tls_settings({"tls": False, "tls_ca_file": "/ca"}) is None
+    assert tls_kwargs({"tls": False}) == {} and resp_tls_kwargs({}) == {}
+    params = {"tls": True, "tls_ca_file": "/ca", "tls_cert_file": None, "tls_key_file": None}
+    assert tls_kwargs(params) == {"tls": {"ca": "/ca", "cert": None, "key": None}}
+    kw = redis_py_tls(tls_settings(params))
+    assert kw["ssl"] is True and kw["ssl_ca_certs"] == "/ca" and kw["ssl_cert_reqs"] == "required"
+    assert kw["ssl_certfile"] is None and kw["ssl_check_hostname"] is False
+    assert redis_py_tls(None) == {}

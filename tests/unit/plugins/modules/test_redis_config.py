@@ -241,3 +241,45 @@ def test_replication_password_is_secret_under_either_engines_name(key: str) -> N
     value is as secret as masterauth's."""
     params = {"password": "admin", "settings": {key: "s3cret value", "port": 6379}, "secret_settings": {}}
     assert "s3cret value" in redis_config.secret_values(params)
+
+
+TLS_FILES = {
+    "tls-ca-cert-file": "/etc/redis/tls/ca.crt",
+    "tls-cert-file": "/etc/redis/tls/node.crt",
+    "tls-key-file": "/etc/redis/tls/node.key",
+}
+
+
+def test_reload_sets_the_unchanged_tls_files_again_in_one_command(capsys, monkeypatch, conf: Path) -> None:
+    # A rotation: new files under the same paths; Redis re-reads them on CONFIG SET of those paths.
+    conf.write_text(conf.read_text() + "".join(f"{k} {v}\n" for k, v in TLS_FILES.items()))
+    server = FakeRedis(dict(TLS_FILES))
+    got = run(capsys, monkeypatch, server, conf, settings=dict(TLS_FILES), reload=[*TLS_FILES, "tls-dh-params-file"])
+    assert got["changed"] and got["reloaded_keys"] == list(TLS_FILES) and got["changed_keys"] == []
+    flat = [x for k, v in TLS_FILES.items() for x in (k, v)]
+    assert server.commands == [("CONFIG", "SET", *flat)]
+
+
+def test_reload_sends_nothing_in_check_mode_or_without_a_server(capsys, monkeypatch, conf: Path) -> None:
+    server = FakeRedis(dict(TLS_FILES))
+    got = run(capsys, monkeypatch, server, conf, check=True, settings=dict(TLS_FILES), reload=list(TLS_FILES))
+    assert got["changed"] and server.commands == []
+    got = run(capsys, monkeypatch, None, conf, settings=dict(TLS_FILES), reload=list(TLS_FILES))
+    assert got["reloaded_keys"] == []
+
+
+def test_tls_options_reach_the_connection(capsys, monkeypatch, conf: Path) -> None:
+    seen: dict[str, Any] = {}
+    server = FakeRedis({"maxmemory": "0"})
+
+    def connect(host: str, port: int, password: str | None, timeout: float, **kw: Any) -> Any:
+        seen.update(kw)
+        return server
+
+    monkeypatch.setattr(redis_config, "connect", connect)
+    args = {"path": str(conf), "password": PASSWORD, "settings": {"maxmemory": "0"}, "tls": True,
+            "tls_ca_file": "/ca.crt", "tls_cert_file": "/n.crt", "tls_key_file": "/n.key"}  # fmt: skip
+    with patch_module_args(args), pytest.raises(SystemExit):
+        redis_config.main()
+    assert json.loads(capsys.readouterr().out)["changed"] is False
+    assert seen == {"tls": {"ca": "/ca.crt", "cert": "/n.crt", "key": "/n.key"}}

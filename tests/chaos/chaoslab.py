@@ -459,6 +459,11 @@ class Lab:
                             "redis_tls": True,
                             "redis_tls_auth_clients": "yes",
                             "redis_tls_ca_file": str(self.tls_dir / "ca.crt"),
+                            # The VIP check's per-call budget docs/tls.md advises for loaded hosts: with
+                            # the defaults its TLS handshakes timed out at a load average of 30 and the
+                            # VIP flapped on the healthy master (the first rotation run failed on it).
+                            "vip_check_call_timeout": 2.0,
+                            "vip_check_timeout": 5,
                         }
                         if TLS
                         else {}

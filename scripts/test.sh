@@ -33,7 +33,7 @@ TRIXIE_SCENARIOS=(trixie_valkey trixie_redis)
 JOBS=${HAKIT_TEST_JOBS:-2}
 # Started first when lanes run in parallel: the longest jobs, so no lane ends with one of them
 # alone. The others follow in the order of ALL_STAGES.
-LONGEST_FIRST=(chaos-fast molecule/topology4_3r molecule/trixie_valkey molecule/topology4)
+LONGEST_FIRST=(chaos-fast molecule/tls molecule/trixie_valkey molecule/topology4_3r molecule/topology4)
 LOGDIR=$ROOT/tests/output/logs
 NOTE_FILE=$LOGDIR/.stage-note
 RESULTS=$LOGDIR/.results

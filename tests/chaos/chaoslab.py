@@ -68,7 +68,8 @@ if _NET not in ("8", "9", "15"):
 NETWORK = "hakit-chaos" if _NET == "8" else f"hakit-chaos{_NET}"
 SUBNET = f"172.28.{_NET}.0/24"
 VIP = f"172.28.{_NET}.100"
-# Up to six nodes: a migration by replacement adds two (tests/chaos/test_valkey_migration.py).
+# Up to six nodes: node4 and node5 join in the tests that grow the lab (a replica, Sentinels), a
+# migration by replacement adds two (tests/chaos/test_valkey_migration.py).
 IPS = {f"node{i}": f"172.28.{_NET}.{10 + i}" for i in range(1, 7)}
 # A container on the lab network that is not part of the deployment (tests/chaos/resp_probe.py).
 PROBE = "probe"
@@ -367,11 +368,25 @@ class Lab:
             if proc.wait(timeout=900) != 0:
                 raise RuntimeError(f"installing iptables in {self.container(node)} failed")
 
-    def add_replica(self, node: str = "node4") -> None:
-        """Adds a Redis-only host (1 master / 2 replicas); run the playbook afterwards."""
+    def fresh_container(self, node: str) -> None:
+        """An empty host under the node's name and address; a container left by an earlier test, or
+        a node gone for good, is deleted first. Run the playbook afterwards."""
+        self.remove_container(node)
         self._run_container(node)
         self._install_iptables([node])
+
+    def remove_container(self, node: str) -> None:
+        docker("rm", "-f", self.container(node), check=False)
+
+    def add_replica(self, node: str = "node4") -> None:
+        """Adds a Redis-only host (1 master / 2 replicas); run the playbook afterwards."""
+        self.fresh_container(node)
         self.redis_nodes.append(node)
+
+    def add_sentinel(self, node: str) -> None:
+        """Adds a Sentinel-only host; run the playbook afterwards."""
+        self.fresh_container(node)
+        self.sentinel_nodes.append(node)
 
     def running(self, node: str) -> bool:
         res = docker("inspect", "-f", "{{.State.Running}}", self.container(node), check=False)

@@ -30,7 +30,7 @@ lab-down: ## Remove the lab containers and network
 test: ## Every check in stages with a timing table (STAGES="unit molecule" picks some)
 	@scripts/test.sh
 
-test-full: ## make test with the whole chaos suite and the full-only scenarios (scripts/test.sh FULL_ONLY_SCENARIOS)
+test-full: ## make test with the whole chaos suite (and its TLS lab) and the full-only scenarios (scripts/test.sh FULL_ONLY_SCENARIOS)
 	@HAKIT_CHAOS_ALL=1 scripts/test.sh
 
 lint: ## yamllint, ansible-lint (production profile), ruff

@@ -133,7 +133,9 @@ stage_install() {
 stage_chaos-fast() {
   need_tests tests/chaos || return
   if [[ ${HAKIT_CHAOS_ALL:-} == 1 ]]; then
-    run_pytest tests/chaos
+    run_pytest tests/chaos || return
+    # The TLS lab (its own converge): the certificate rotation under a steady writer.
+    HAKIT_CHAOS_TLS=1 run_pytest tests/chaos/test_tls.py
   else
     run_pytest tests/chaos -m fast
   fi

@@ -208,6 +208,18 @@ BAD_INPUTS = {
         {"sentinel_hosts": [], "extra": {"redis_fencing": "sentinels"}},
         ["redis_fencing is sentinels", "no Sentinel"],
     ),
+    # Issue 12: a line break would add a line of its own to redis.conf; a key that is not a
+    # directive name would not be the directive meant.
+    "line_break_in_a_value": (
+        "site",
+        {"sentinel_hosts": [], "extra": {"redis_loglevel": "notice\nrequirepass x"}},
+        ["A newline, carriage return or NUL character", "redis_loglevel"],
+    ),
+    "extra_setting_not_a_directive": (
+        "site",
+        {"sentinel_hosts": [], "extra": {"redis_extra_settings": {"maxmemory 1gb": "x"}}},
+        ["redis_extra_settings", "not redis.conf directive names"],
+    ),
     "vip_address_not_ipv4": (
         "topology4",
         {"sentinel_hosts": ["node1", "node2"], "extra": {"vip_address": "10.0.0", "sentinel_allow_even_count": True}},

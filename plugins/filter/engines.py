@@ -14,6 +14,7 @@ a failover would leave replicas that cannot follow.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
@@ -60,6 +61,22 @@ def replication_format_problems(nodes: Any) -> list[str]:
     return problems
 
 
+# The engine's own packages move together in a version pin (server, tools, sentinel share one source
+# package); anything else (python3-redis) keeps the release's version.
+PINNED = re.compile(r"^(redis|valkey)-(server|tools|sentinel)$")
+
+
+def package_pins(packages: Any, version: Any) -> list[str]:
+    """``packages`` with ``=version`` added to the engine's own packages; unchanged when version is empty."""
+    if not isinstance(packages, list):
+        raise AnsibleFilterError("package_pins expects a list of package names")
+    version = "" if version is None else str(version)
+    if not version:
+        return [str(p) for p in packages]
+    pinned = [f"{p}={version}" for p in packages if PINNED.match(str(p))]
+    return pinned + [str(p) for p in packages if not PINNED.match(str(p))]
+
+
 class FilterModule:
     def filters(self) -> dict[str, Any]:
-        return {"replication_format_problems": replication_format_problems}
+        return {"replication_format_problems": replication_format_problems, "package_pins": package_pins}

@@ -7,7 +7,11 @@ from typing import Any
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.hakit.redis.plugins.filter.engines import FilterModule, replication_format_problems
+from ansible_collections.hakit.redis.plugins.filter.engines import (
+    FilterModule,
+    package_pins,
+    replication_format_problems,
+)
 
 BOOKWORM_REDIS = {"engine": "redis", "version": "7.0", "release": "Debian 12 (bookworm)", "rdb": 10}
 TRIXIE_REDIS = {"engine": "redis", "version": "8.0", "release": "Debian 13 (trixie)", "rdb": 12}
@@ -70,4 +74,27 @@ def test_redis_8_into_valkey_says_a_live_migration_cannot_start_from_it() -> Non
 def test_bad_input_is_an_error() -> None:
     with pytest.raises(AnsibleFilterError):
         replication_format_problems("node1")
-    assert "replication_format_problems" in FilterModule().filters()
+    assert {"replication_format_problems", "package_pins"} <= set(FilterModule().filters())
+
+
+def test_package_pins_pins_the_engines_own_packages_only() -> None:
+    packages = ["redis-server", "redis-tools", "python3-redis"]
+    assert package_pins(packages, "5:7.0.15-1~deb12u10") == [
+        "redis-server=5:7.0.15-1~deb12u10",
+        "redis-tools=5:7.0.15-1~deb12u10",
+        "python3-redis",
+    ]
+    assert package_pins(["valkey-sentinel", "valkey-tools"], "8.1.1+dfsg1-1") == [
+        "valkey-sentinel=8.1.1+dfsg1-1",
+        "valkey-tools=8.1.1+dfsg1-1",
+    ]
+
+
+def test_package_pins_without_a_version_changes_nothing() -> None:
+    assert package_pins(["redis-server", "python3-redis"], "") == ["redis-server", "python3-redis"]
+    assert package_pins(["redis-server"], None) == ["redis-server"]
+
+
+def test_package_pins_refuses_a_string() -> None:
+    with pytest.raises(AnsibleFilterError):
+        package_pins("redis-server", "1")

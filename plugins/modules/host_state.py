@@ -15,7 +15,7 @@ description:
   - With it the controller can tell, for each role's C(hakit.redis.files) step, whether that run would change anything
     (filter C(hakit.redis.files_unchanged)), and skip the module run when it would not. A path not asked for, or a host
     whose packages changed since, simply means the step runs as before.
-  - The digests are HMAC-SHA256 under O(key), a random key the controller keeps for the run: files that hold secrets
+  - The digests are HMAC-SHA256 under O(key), a random key the controller keeps for the run, so that files holding secrets
     (ACL files, the check's password file) can be compared without their plain hashes ever appearing in a result.
 author: hakit.redis contributors (@hakit)
 options:
@@ -48,6 +48,7 @@ attributes:
     description: Only reads.
   diff_mode:
     support: none
+    description: Returns no diff.
 """
 
 EXAMPLES = r"""

@@ -11,6 +11,7 @@ Standard library only, so it runs wherever the modules run.
 from __future__ import annotations
 
 import configparser
+import hashlib
 import http.client
 import os
 import socket
@@ -203,3 +204,29 @@ def connect(module: AnsibleModule, name: str) -> tuple[Supervisor, str | None, b
             if time.monotonic() > deadline:
                 module.fail_json(msg=f"supervisord started but did not answer within 30 s: {exc}")
             time.sleep(0.3)
+
+
+def programs_state(conf_dir: str, config_path: str) -> dict[str, dict[str, str]]:
+    """Every program file's SHA-1 and its program's state (``unreachable`` while supervisord does not
+    answer); reads only, never starts supervisord. SupervisorError when supervisord answers an error."""
+    try:
+        names = sorted(f[: -len(".conf")] for f in os.listdir(conf_dir) if f.endswith(".conf"))
+    except FileNotFoundError:
+        names = []
+    states: dict[str, str] = {}
+    default = "unknown"
+    if names:
+        try:
+            client = Supervisor(socket_path(config_path))
+            states = {str(p["name"]): str(p["statename"]) for p in client.call("getAllProcessInfo")}
+        except Unreachable:
+            default = "unreachable"
+    programs = {}
+    for name in names:
+        try:
+            with open(os.path.join(conf_dir, f"{name}.conf"), encoding="utf-8") as handle:
+                content = handle.read()
+        except FileNotFoundError:
+            content = ""
+        programs[name] = {"sha1": hashlib.sha1(content.encode("utf-8")).hexdigest(), "state": states.get(name, default)}
+    return programs

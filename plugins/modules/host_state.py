@@ -15,8 +15,9 @@ description:
   - With it the controller can tell, for each role's C(hakit.redis.files) step, whether that run would change anything
     (filter C(hakit.redis.files_unchanged)), and skip the module run when it would not. A path not asked for, or a host
     whose packages changed since, simply means the step runs as before.
-  - The digests are HMAC-SHA256 under O(key), a random key the controller keeps for the run, so that files holding secrets
-    (ACL files, the check's password file) can be compared without their plain hashes ever appearing in a result.
+  - The digests are HMAC-SHA256 under O(key), a random key the controller keeps for the run, so that files holding
+    secrets (ACL files, the check's password file) can be compared without their plain hashes ever appearing in a
+    result.
 author: hakit.redis contributors (@hakit)
 options:
   key:
@@ -42,6 +43,21 @@ options:
     description: Whether to list the installed packages (C(dpkg-query)).
     type: bool
     default: true
+  supervisor:
+    description:
+      - Where supervisord's program files and configuration are (C(conf_dir), C(config_path)); with it, RV(programs)
+        reports each program file's SHA-1 and its program's state, as C(hakit.redis.supervisor_program) with
+        C(state=query) does. Omitted, no program is read.
+    type: dict
+    suboptions:
+      conf_dir:
+        description: The directory of the program files.
+        type: path
+        required: true
+      config_path:
+        description: supervisord.conf (its socket is read from it).
+        type: path
+        required: true
 attributes:
   check_mode:
     support: full
@@ -78,6 +94,10 @@ users:
   returned: always
   type: list
   elements: str
+programs:
+  description: Per program file of O(supervisor) C(conf_dir), C(sha1) of the file and C(state) of the program.
+  returned: when O(supervisor) is given
+  type: dict
 """
 
 import grp
@@ -89,6 +109,8 @@ import stat
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.hakit.redis.plugins.module_utils._supervisor import SupervisorError, programs_state
 
 
 def name_of(getter: Any, number: int) -> str:
@@ -152,6 +174,13 @@ def main() -> None:
             "markers": {"type": "list", "elements": "str", "default": []},
             "users": {"type": "list", "elements": "str", "default": []},
             "packages": {"type": "bool", "default": True},
+            "supervisor": {
+                "type": "dict",
+                "options": {
+                    "conf_dir": {"type": "path", "required": True},
+                    "config_path": {"type": "path", "required": True},
+                },
+            },
         },
         supports_check_mode=True,
     )
@@ -164,6 +193,12 @@ def main() -> None:
     except OSError as exc:
         module.fail_json(msg=f"Could not read {exc.filename}: {exc.strerror}")
     result["users"] = existing_users(module.params["users"])
+    if module.params["supervisor"]:
+        sup = module.params["supervisor"]
+        try:
+            result["programs"] = programs_state(sup["conf_dir"], sup["config_path"])
+        except SupervisorError as exc:
+            module.fail_json(msg=f"supervisord answered getAllProcessInfo with an error: {exc}")
     module.exit_json(**result)
 
 

@@ -97,7 +97,6 @@ programs:
   sample: {"redis-server": {"sha1": "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12", "state": "RUNNING"}}
 """
 
-import hashlib
 import os
 import tempfile
 from typing import Any
@@ -106,11 +105,9 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hakit.redis.plugins.module_utils._supervisor import (
     RUNNING_STATES,
-    Supervisor,
     SupervisorError,
-    Unreachable,
     connect,
-    socket_path,
+    programs_state,
 )
 
 
@@ -165,24 +162,10 @@ def ensure_running(module: AnsibleModule) -> dict[str, Any]:
 
 def query(module: AnsibleModule) -> dict[str, Any]:
     """Every program file's SHA-1 and its program's state; reads only, never starts supervisord."""
-    conf_dir = module.params["conf_dir"]
     try:
-        names = sorted(f[: -len(".conf")] for f in os.listdir(conf_dir) if f.endswith(".conf"))
-    except FileNotFoundError:
-        names = []
-    states: dict[str, str] = {}
-    try:
-        client = Supervisor(socket_path(module.params["config_path"]))
-        states = {str(p["name"]): str(p["statename"]) for p in client.call("getAllProcessInfo")}
-        default = "unknown"
-    except Unreachable:
-        default = "unreachable"
+        programs = programs_state(module.params["conf_dir"], module.params["config_path"])
     except SupervisorError as exc:
         module.fail_json(msg=f"supervisord answered getAllProcessInfo with an error: {exc}")
-    programs = {}
-    for name in names:
-        content = read(os.path.join(conf_dir, f"{name}.conf")) or ""
-        programs[name] = {"sha1": hashlib.sha1(content.encode("utf-8")).hexdigest(), "state": states.get(name, default)}
     return {"changed": False, "needs_update": False, "started": False, "status": "", "programs": programs}
 
 

@@ -7,7 +7,10 @@
 #             molecule scenario that proves the systemd path (built once from the base image)
 #   image-trixie - hakit/debian:trixie: the same base image from Debian 13 (Redis 8, Valkey 8), for
 #             the trixie scenarios, the trixie lab and the chaos lab's HAKIT_CHAOS_DISTRO=trixie
-# Usage: scripts/bootstrap.sh [venv|docker|image|image-systemd|image-trixie|all]...   (default: all)
+#   image-systemd-trixie - hakit/debian-systemd:trixie: the trixie image plus systemd as PID 1, for
+#             the scenario that proves Valkey's units (trixie_valkey_systemd; built once)
+# Usage: scripts/bootstrap.sh [venv|docker|image|image-systemd|image-trixie|image-systemd-trixie|all]...
+#        (default: all)
 # `all` builds the trixie image too when the chaos lab or the bench will run on it
 # (HAKIT_CHAOS_DISTRO=trixie, HAKIT_CHAOS_ENGINE=valkey or BENCH_ENGINE=valkey).
 set -euo pipefail
@@ -17,6 +20,7 @@ VENV=${VENV:-$ROOT/.venv}
 IMAGE=${HAKIT_IMAGE:-hakit/debian:bookworm}
 TRIXIE_IMAGE=${HAKIT_TRIXIE_IMAGE:-hakit/debian:trixie}
 SYSTEMD_IMAGE=${HAKIT_SYSTEMD_IMAGE:-hakit/debian-systemd:bookworm}
+TRIXIE_SYSTEMD_IMAGE=${HAKIT_TRIXIE_SYSTEMD_IMAGE:-hakit/debian-systemd:trixie}
 DOCKERD_LOG=${DOCKERD_LOG:-/var/log/hakit-dockerd.log}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
@@ -123,19 +127,22 @@ ensure_image() {
 # Like a VM: systemd is PID 1 and nothing else is added (the roles install redis, keepalived...).
 # Containers of it are started with --stop-signal SIGRTMIN+3 (systemd's "halt"; docker commit cannot
 # set STOPSIGNAL), so docker stop shuts the units down as a reboot would.
+# ensure_systemd_image [BASE TAG]: systemd installed into BASE (default $IMAGE), tagged TAG (default
+# $SYSTEMD_IMAGE).
 ensure_systemd_image() {
-  if docker image inspect "$SYSTEMD_IMAGE" >/dev/null 2>&1; then
-    log "image: $SYSTEMD_IMAGE present"
+  local base=${1:-$IMAGE} tagged=${2:-$SYSTEMD_IMAGE}
+  if docker image inspect "$tagged" >/dev/null 2>&1; then
+    log "image: $tagged present"
     return
   fi
   # Named after the tag, so a build of another tag (HAKIT_SYSTEMD_IMAGE) never removes this one's.
-  local slug=${SYSTEMD_IMAGE//[^A-Za-z0-9_.-]/-}
+  local slug=${tagged//[^A-Za-z0-9_.-]/-}
   local name=hakit-build-$slug buildlog=/tmp/hakit-build-$slug.log id init
   docker rm -f "$name" >/dev/null 2>&1 || true
-  log "image: installing systemd into a container of $IMAGE (once)"
+  log "image: installing systemd into a container of $base (once)"
   # set -e: a failed apt-get must fail the build, or an image without systemd gets tagged. Only the
   # masking is best effort (units this image may lack); everything before it must succeed.
-  docker run --name "$name" "$IMAGE" bash -c '
+  docker run --name "$name" "$base" bash -c '
       set -euo pipefail
       export DEBIAN_FRONTEND=noninteractive
       apt-get update -qq
@@ -156,11 +163,11 @@ ensure_systemd_image() {
     'test -x /sbin/init && readlink -f /sbin/init' 2>&1) || true
   if [[ $init != */systemd ]]; then
     docker rmi "$id" >/dev/null 2>&1 || true
-    die "the built image has no systemd as /sbin/init (got '${init:-nothing}'): $SYSTEMD_IMAGE not tagged (build log: $buildlog)"
+    die "the built image has no systemd as /sbin/init (got '${init:-nothing}'): $tagged not tagged (build log: $buildlog)"
   fi
-  docker tag "$id" "$SYSTEMD_IMAGE"
+  docker tag "$id" "$tagged"
   rm -f "$buildlog"
-  log "image: $SYSTEMD_IMAGE built (/sbin/init -> $init)"
+  log "image: $tagged built (/sbin/init -> $init)"
 }
 
 main() {
@@ -173,13 +180,16 @@ main() {
       image) ensure_docker; ensure_image ;;
       image-systemd) ensure_docker; ensure_image; ensure_systemd_image ;;
       image-trixie) ensure_docker; ensure_image trixie "$TRIXIE_IMAGE" ;;
+      image-systemd-trixie)
+        ensure_docker; ensure_image trixie "$TRIXIE_IMAGE"; ensure_systemd_image "$TRIXIE_IMAGE" "$TRIXIE_SYSTEMD_IMAGE"
+        ;;
       all)
         ensure_venv; ensure_docker; ensure_image
         if [[ ${HAKIT_CHAOS_DISTRO:-} == trixie || ${HAKIT_CHAOS_ENGINE:-}${BENCH_ENGINE:-} == *valkey* ]]; then
           ensure_image trixie "$TRIXIE_IMAGE"
         fi
         ;;
-      *) die "unknown step '$s' (expected venv, docker, image, image-systemd, image-trixie or all)" ;;
+      *) die "unknown step '$s' (expected venv, docker, image, image-systemd, image-trixie, image-systemd-trixie or all)" ;;
     esac
   done
 }

@@ -19,14 +19,17 @@ cd "$ROOT" || exit 2
 
 ALL_STAGES=(bootstrap yamllint ansible-lint ruff sanity unit alerts galaxy-importer docs-lint execution-environment integration preflight molecule install chaos-fast)
 # Scenarios run cheapest first, so a broken foundation fails fast; unknown ones follow by name.
-SCENARIO_ORDER=(topology1 topology2 topology3 sentinels3 topology4 topology4_3r trixie_valkey trixie_redis)
+SCENARIO_ORDER=(topology1 topology2 topology3 sentinels3 topology4 topology4_3r trixie_valkey trixie_redis trixie_valkey_systemd)
 # Scenarios only make test-full runs (HAKIT_CHAOS_ALL=1) when no SCENARIOS are given: they prove
 # nothing make test's own scenarios do not, on CI's time budget (trixie_redis: topology 4 on Redis 8,
 # the same roles and tasks as trixie_valkey with the other engine's vars). SCENARIOS=NAME runs one
-# of them anyway.
-FULL_ONLY_SCENARIOS=(trixie_redis)
-# Scenarios whose containers run Debian 13: bootstrap builds hakit/debian:trixie for them.
-TRIXIE_SCENARIOS=(trixie_valkey trixie_redis)
+# of them anyway. trixie_valkey_systemd: Valkey's systemd units and the day-2 playbooks on them
+# (rolling_restart, remove_node), minutes of converge and restarts.
+FULL_ONLY_SCENARIOS=(trixie_redis trixie_valkey_systemd)
+# Scenarios whose containers run Debian 13: bootstrap builds hakit/debian:trixie for them, and
+# hakit/debian-systemd:trixie for those that run systemd as PID 1.
+TRIXIE_SCENARIOS=(trixie_valkey trixie_redis trixie_valkey_systemd)
+TRIXIE_SYSTEMD_SCENARIOS=(trixie_valkey_systemd)
 # Lanes: the stages after bootstrap share out between this many parallel lanes (containers of
 # different stages live on different subnets). Most of a stage's time is spent waiting on
 # Sentinel timeouts and `docker exec`, so two lanes on two cores take about half the wall time.
@@ -73,17 +76,19 @@ need_tests() {
 }
 
 stage_bootstrap() {
-  local engine=0 systemd=0 trixie=0 s sc
+  local engine=0 systemd=0 trixie=0 trixie_systemd=0 s sc
   for s in "${SELECTED[@]}"; do
     # Only container stages need the docker engine and the base image; molecule's scenario
-    # topology4_3r also needs the systemd image, the trixie_* scenarios the trixie image (built
-    # only when one of them runs; `all` builds it for a chaos run on HAKIT_CHAOS_DISTRO=trixie).
+    # topology4_3r also needs the systemd image, the trixie_* scenarios the
+    # trixie image (built only when one of them runs; `all` builds it for a chaos run on
+    # HAKIT_CHAOS_DISTRO=trixie), trixie_valkey_systemd the systemd one built from it.
     case $s in
       alerts | preflight | install | chaos-fast) engine=1 ;;
       molecule)
         engine=1 systemd=1
         for sc in $(selected_scenarios); do
           [[ " ${TRIXIE_SCENARIOS[*]} " == *" $sc "* ]] && trixie=1
+          [[ " ${TRIXIE_SYSTEMD_SCENARIOS[*]} " == *" $sc "* ]] && trixie_systemd=1
         done
         ;;
     esac
@@ -92,6 +97,7 @@ stage_bootstrap() {
   [[ $engine == 1 ]] && steps=(all)
   [[ $systemd == 1 ]] && steps+=(image-systemd)
   [[ $trixie == 1 ]] && steps+=(image-trixie)
+  [[ $trixie_systemd == 1 ]] && steps+=(image-systemd-trixie)
   scripts/bootstrap.sh "${steps[@]}"
 }
 

@@ -242,17 +242,22 @@ class Cluster:
             raise
 
     # --- the user's playbook ---------------------------------------------------------------
-    def run_playbook(self, label: str, limit: str | None = None) -> dict[str, dict[str, int]]:
-        """``ansible-playbook hakit.redis.<playbook>`` on molecule's inventory; returns the recap."""
+    def run_playbook(
+        self, label: str, limit: str | None = None, playbook: str | None = None, extra: dict[str, Any] | None = None
+    ) -> dict[str, dict[str, int]]:
+        """``ansible-playbook hakit.redis.<playbook>`` on molecule's inventory (the scenario's topology
+        playbook unless another is named, e.g. rolling_restart; ``extra``: -e as JSON); returns the recap."""
         eph = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
         cmd = [
             os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
-            f"hakit.redis.{self.playbook}",
+            f"hakit.redis.{playbook or self.playbook}",
             "-i",
             os.path.join(eph, "inventory"),
         ]
         if limit:
             cmd += ["--limit", limit]
+        if extra:
+            cmd += ["-e", json.dumps(extra)]
         env = dict(os.environ)
         cfg = os.path.join(eph, "ansible.cfg")
         if os.path.exists(cfg):

@@ -79,11 +79,13 @@ stage_bootstrap() {
   local engine=0 systemd=0 trixie=0 trixie_systemd=0 s sc
   for s in "${SELECTED[@]}"; do
     # Only container stages need the docker engine and the base image; molecule's scenario
-    # topology4_3r also needs the systemd image, the trixie_* scenarios the
+    # topology4_3r also needs the systemd image, the trixie_* scenarios and the preflight stage the
     # trixie image (built only when one of them runs; `all` builds it for a chaos run on
     # HAKIT_CHAOS_DISTRO=trixie), trixie_valkey_systemd the systemd one built from it.
     case $s in
-      alerts | preflight | install | chaos-fast) engine=1 ;;
+      alerts | install | chaos-fast) engine=1 ;;
+      # issue 16's refusals (Valkey with TLS, release and engine mixes) run on trixie nodes
+      preflight) engine=1 trixie=1 ;;
       molecule)
         engine=1 systemd=1
         for sc in $(selected_scenarios); do

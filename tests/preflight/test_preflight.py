@@ -2,8 +2,12 @@
 
 Runs the real ``ansible-playbook hakit.redis.<name>`` against containers this module creates
 (``hakit-preflight-node1``/``-node2`` on ``hakit-preflight``, 172.28.11.0/24) and removes, then
-checks the exit code, the message and that the hosts are exactly as they were: no redis-server or
-supervisor package, no /etc/redis, ``changed=0`` for every host in the recap.
+checks the exit code, the message and that the hosts are exactly as they were: no redis-server,
+valkey-server or supervisor package, no /etc/redis, ``changed=0`` for every host in the recap.
+Issue 16's refusals run on the release they are about: a node is Debian 12 (``HAKIT_IMAGE``) unless
+a case puts it on Debian 13 (``HAKIT_TRIXIE_IMAGE``, ``scripts/bootstrap.sh image-trixie``).
+``HAKIT_PREFLIGHT_NET=N`` moves the suite to ``hakit-preflightN`` on 172.28.N.0/24 (two runs side
+by side).
 """
 
 from __future__ import annotations
@@ -21,9 +25,13 @@ from hakit_support import changed_counts, docker
 import hakit_collection
 
 IMAGE = os.environ.get("HAKIT_IMAGE", "hakit/debian:bookworm")
-NETWORK = "hakit-preflight"
-SUBNET = "172.28.11.0/24"
-NODES = {"node1": "172.28.11.11", "node2": "172.28.11.12"}
+IMAGES = {"bookworm": IMAGE, "trixie": os.environ.get("HAKIT_TRIXIE_IMAGE", "hakit/debian:trixie")}
+_NET = os.environ.get("HAKIT_PREFLIGHT_NET", "11")
+if not _NET.isdigit() or not 1 <= int(_NET) <= 254:
+    raise SystemExit(f"HAKIT_PREFLIGHT_NET must be a number 1-254 (subnet 172.28.N.0/24), not {_NET!r}")
+NETWORK = "hakit-preflight" if _NET == "11" else f"hakit-preflight{_NET}"
+SUBNET = f"172.28.{_NET}.0/24"
+NODES = {"node1": f"172.28.{_NET}.11", "node2": f"172.28.{_NET}.12"}
 PASSWORD = "pre flight 'pw' #$:/"
 SENTINEL_PASSWORD = 'sentinel "pw" \\ #$ é'
 
@@ -38,10 +46,16 @@ def remove_all() -> None:
     docker("network", "rm", NETWORK, check=False)
 
 
+# Each node's Debian release: bookworm unless a test parametrizes ``releases`` ({node: release}).
+@pytest.fixture
+def releases() -> dict[str, str]:
+    return {}
+
+
 # Fresh containers for every test: a refusal that did change a host must not make the next test
 # fail (or pass) for the wrong reason.
 @pytest.fixture
-def nodes() -> Iterator[dict[str, str]]:
+def nodes(releases: dict[str, str]) -> Iterator[dict[str, str]]:
     if shutil.which("docker") is None:
         pytest.fail("docker CLI not found: scripts/bootstrap.sh installs and starts the engine")
     remove_all()  # left over by an interrupted run
@@ -51,7 +65,7 @@ def nodes() -> Iterator[dict[str, str]]:
             docker(
                 "run", "-d", "--init", "--cap-add", "NET_ADMIN", "--name", container(node),
                 "--hostname", node, "--network", NETWORK, "--ip", ip,
-                "--label", "hakit.scenario=preflight", IMAGE, "sleep", "infinity",
+                "--label", "hakit.scenario=preflight", IMAGES[releases.get(node, "bookworm")], "sleep", "infinity",
             )  # fmt: skip
         yield NODES
     finally:
@@ -71,6 +85,7 @@ def inventory(
     sentinel_hosts: Sequence[str] = (),
     extra: dict[str, object] | None = None,
     sentinel_password: str | None = SENTINEL_PASSWORD,
+    host_vars: dict[str, dict[str, object]] | None = None,
 ) -> Path:
     def line(n: str) -> str:
         return f"{n} ansible_host={container(n)}"
@@ -90,6 +105,9 @@ def inventory(
         # YAML (JSON is YAML) group_vars: values need no INI escaping that way.
         (tmp_path / "group_vars").mkdir(exist_ok=True)
         (tmp_path / "group_vars" / "all.yml").write_text(json.dumps(group_vars) + "\n")
+    for node, node_vars in (host_vars or {}).items():
+        (tmp_path / "host_vars").mkdir(exist_ok=True)
+        (tmp_path / "host_vars" / f"{node}.yml").write_text(json.dumps(node_vars) + "\n")
     return path
 
 
@@ -118,7 +136,7 @@ def assert_untouched(res: subprocess.CompletedProcess[str], hosts: list[str], ch
         if docker("inspect", container(node), check=False).returncode != 0:
             continue  # a host the test made unreachable on purpose
         name = container(node)
-        for pkg in ("redis-server", "supervisor"):
+        for pkg in ("redis-server", "valkey-server", "supervisor"):
             probe = docker("exec", name, "dpkg-query", "-W", "-f=${Status}", pkg, check=False)
             assert "install ok installed" not in probe.stdout, f"{pkg} was installed on {name}"
         assert docker("exec", name, "test", "-e", "/etc/redis", check=False).returncode != 0, (
@@ -273,3 +291,75 @@ def test_split_brain_window_accepted_explicitly(nodes, ansible_env, tmp_path):
     assert res.returncode == 0, "preflight refused a window the inventory accepted"
     assert "redis_min_replicas_max_lag is 10" not in res.stdout
     assert_untouched(res, ["node1", "node2"], check_mode=True)
+
+
+# Issue 16: combinations that do not exist or cannot work, on the releases they are about. Each:
+# the nodes' releases, the inventory, and words the error must carry (what to change).
+ENGINE_CASES = {
+    # Debian 12 packages Valkey in bookworm-backports only, which the roles do not enable.
+    "valkey_on_bookworm": (
+        {},
+        {"extra": {"redis_engine": "valkey"}},
+        ["redis_engine is valkey", "Debian 12 (bookworm)", "Valkey comes with Debian 13"],
+    ),
+    # The same for a Sentinel that is told to be Valkey's while Redis stays Redis.
+    "valkey_sentinel_on_bookworm": (
+        {},
+        {"sentinel_hosts": ["node1"], "extra": {"sentinel_engine": "valkey"}},
+        ["sentinel_engine is valkey", "Debian 12 (bookworm)", "Valkey comes with Debian 13"],
+    ),
+    # TLS has only been proven with Redis's user, paths and redis-cli (a release that has Valkey).
+    "tls_with_valkey": (
+        {"node1": "trixie", "node2": "trixie"},
+        {"extra": {"redis_engine": "valkey", "redis_tls": True, "redis_tls_ca_file": "/nonexistent/ca.crt"}},
+        ["redis_tls is on", "redis_engine valkey", "redis_engine: redis only"],
+    ),
+    # Host-by-host OS upgrade the wrong way round: Redis 8 on trixie (RDB 12) may become master,
+    # Redis 7.0 on bookworm (RDB 10) could not follow it.
+    "newer_redis_promotable_over_older": (
+        {"node2": "trixie"},
+        {},
+        [
+            "node2 (Redis 8.0 on Debian 13 (trixie), RDB 12) can become master",
+            "node1 (Redis 7.0 on Debian 12 (bookworm), RDB 10)",
+            "Upgrade node1 first",
+            "redis_replica_priority: 0 on node2",
+        ],
+    ),
+    # Redis 8 into Valkey 8.1 (RDB 12 into 11): no upgrade of the Valkey node helps.
+    "redis_8_promotable_over_valkey": (
+        {"node1": "trixie", "node2": "trixie"},
+        {"host_vars": {"node1": {"redis_engine": "valkey"}}},
+        [
+            "node2 (Redis 8.0 on Debian 13 (trixie), RDB 12) can become master",
+            "node1 (Valkey 8.1 on Debian 13 (trixie), RDB 11)",
+            "Valkey 8 loads RDB 11 at most",
+            "Redis 7.0 or 7.2 as the source",
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("case", "releases"), [(c, ENGINE_CASES[c][0]) for c in sorted(ENGINE_CASES)], ids=sorted(ENGINE_CASES)
+)
+def test_engine_and_release_mixes_refused_before_any_change(case, releases, nodes, ansible_env, tmp_path):
+    _releases, inv_args, words = ENGINE_CASES[case]
+    inv = inventory(tmp_path, ["node1", "node2"], password=PASSWORD, **inv_args)
+    res = run_playbook("site", inv, ansible_env)
+    out = " ".join((res.stdout + res.stderr).split())  # the messages are folded YAML: one line each
+    assert res.returncode != 0
+    for word in words:
+        assert word in out, f"the error does not say {word!r}"
+    assert_untouched(res, ["node1", "node2"])
+
+
+# The migration's opt-out (its switchover step, docs/platforms.md): the same mix passes preflight
+# once accepted explicitly.
+@pytest.mark.parametrize("releases", [{"node2": "trixie"}], ids=["node2_on_trixie"])
+def test_mixed_formats_accepted_explicitly(releases, nodes, ansible_env, tmp_path):
+    inv = inventory(tmp_path, ["node1", "node2"], password=PASSWORD, extra={"redis_mixed_formats_accepted": True})
+    res = run_playbook("preflight", inv, ansible_env)
+    assert res.returncode == 0, "preflight refused a mix the inventory accepted"
+    assert "can become master" not in res.stdout
+    assert_untouched(res, ["node1", "node2"])

@@ -78,6 +78,14 @@ options:
     description: Seconds to wait for each server; a server down counts as not answering.
     type: float
     default: 1.0
+  plaintext_port:
+    description:
+      - A move from plaintext to TLS (docs/tls.md): with O(tls) on, a server that does not answer over TLS
+        is asked in plaintext, a redis server on this port and a Sentinel on its own port. A Sentinel
+        that names the master on this port names it on O(redis_port) in RV(master).
+      - V(0) (the default) never falls back to plaintext.
+    type: int
+    default: 0
 attributes:
   check_mode:
     support: full
@@ -150,16 +158,32 @@ def is_auth_error(exc: Exception) -> bool:
     return isinstance(exc, RespError) and any(w in text for w in ("WRONGPASS", "NOAUTH", "INVALID PASSWORD"))
 
 
-def query_logged_in(host: str, port: int, commands: list[list[str]], params: dict[str, Any], kind: str) -> list[Any]:
-    """query() with `kind`'s password, then with its previous one when that is refused (a rotation)."""
+def query_logged_in(
+    host: str, port: int, commands: list[list[str]], params: dict[str, Any], kind: str, plain_port: int = 0
+) -> list[Any]:
+    """query() with `kind`'s password, then with its previous one when that is refused (a rotation).
+
+    With `plain_port` (O(plaintext_port) is set), a server that does not answer over TLS is asked
+    again in plaintext on that port (a move to TLS: the server has no TLS port yet)."""
+    try:
+        return _query_logged_in(host, port, commands, params, kind, resp_tls_kwargs(params))
+    except OSError:
+        if not (plain_port and params.get("tls")):
+            raise
+    return _query_logged_in(host, plain_port, commands, params, kind, {})
+
+
+def _query_logged_in(
+    host: str, port: int, commands: list[list[str]], params: dict[str, Any], kind: str, tls: dict[str, Any]
+) -> list[Any]:
     password, previous = params[f"{kind}_password"], params.get(f"{kind}_password_previous")
     username = params.get(f"{kind}_username")
     try:
-        return query(host, port, commands, password, params["timeout"], username, **resp_tls_kwargs(params))
+        return query(host, port, commands, password, params["timeout"], username, **tls)
     except RespError as exc:
         if not previous or not is_auth_error(exc):
             raise
-    return query(host, port, commands, previous, params["timeout"], username, **resp_tls_kwargs(params))
+    return query(host, port, commands, previous, params["timeout"], username, **tls)
 
 
 def ask_sentinel(address: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -167,7 +191,12 @@ def ask_sentinel(address: str, params: dict[str, Any]) -> dict[str, Any]:
     entry: dict[str, Any] = {"address": join_hostport(host, port), "reachable": False, "master": None}
     try:
         (reply,) = query_logged_in(
-            host, port, [["SENTINEL", "get-master-addr-by-name", params["master_name"]]], params, "sentinel"
+            host,
+            port,
+            [["SENTINEL", "get-master-addr-by-name", params["master_name"]]],
+            params,
+            "sentinel",
+            port if params.get("plaintext_port", 0) else 0,
         )
     except (OSError, RespError) as exc:
         entry["error"] = str(exc)
@@ -175,7 +204,11 @@ def ask_sentinel(address: str, params: dict[str, Any]) -> dict[str, Any]:
         return entry
     entry["reachable"] = True
     if isinstance(reply, list) and len(reply) == 2:
-        entry["master"] = join_hostport(str(reply[0]), int(reply[1]))
+        master_port = int(reply[1])
+        # A Sentinel still on plaintext names the master's plaintext port: the TLS port is the one to use.
+        if params.get("tls") and master_port == params.get("plaintext_port", 0):
+            master_port = params["redis_port"]
+        entry["master"] = join_hostport(str(reply[0]), master_port)
     return entry
 
 
@@ -185,7 +218,9 @@ def ask_redis(host: str, address: str | None, params: dict[str, Any]) -> dict[st
         entry["error"] = "address not known"
         return entry
     try:
-        (info,) = query_logged_in(address, params["redis_port"], [["INFO", "replication"]], params, "redis")
+        (info,) = query_logged_in(
+            address, params["redis_port"], [["INFO", "replication"]], params, "redis", params.get("plaintext_port", 0)
+        )
     except (OSError, RespError) as exc:
         entry["error"] = str(exc)
         entry["auth_failed"] = is_auth_error(exc)
@@ -261,6 +296,7 @@ def main() -> None:
             "master_name": {"type": "str", "default": "mymaster"},
             "initial": {"type": "str", "required": True},
             "timeout": {"type": "float", "default": 1.0},
+            "plaintext_port": {"type": "int", "default": 0},
             **TLS_ARGS,
         },
         supports_check_mode=True,

@@ -97,6 +97,13 @@ options:
     description: Seconds to wait for the server.
     type: float
     default: 2.0
+  plaintext_port:
+    description:
+      - A move from plaintext to TLS (docs/tls.md): with O(tls) on, a server that does not answer over TLS on
+        O(port) (its TLS port is not open yet) is used in plaintext on this port, e.g. to open O(port) with
+        C(tls-port) at runtime. V(0) (the default) never falls back to plaintext.
+    type: int
+    default: 0
   reload:
     description:
       - Settings to C(CONFIG SET) on the running server even when their value is unchanged, all in one command,
@@ -242,8 +249,27 @@ def open_client(module: AnsibleModule, text: str) -> Any | None:
     """A client for the running server, or None when nothing listens.
 
     Tries the wanted password, then the one in the file (a password change not applied yet),
-    then none (a fresh distro server), so every state a node can be in is reachable.
+    then none (a fresh distro server), so every state a node can be in is reachable. With O(tls)
+    and O(plaintext_port) (a move to TLS), a server whose TLS port does not answer is used in
+    plaintext on that port.
     """
+    p = module.params
+    client, last_error = _login(module, text, p["port"], tls_kwargs(p))
+    if client is None and p["tls"] and p["plaintext_port"] and not _is_auth_error(last_error or Exception()):
+        client, last_error = _login(module, text, p["plaintext_port"], {})
+        port = p["plaintext_port"]
+    else:
+        port = p["port"]
+    if client is not None:
+        return client
+    if last_error is not None and _is_refused(last_error):
+        return None
+    module.fail_json(msg="cannot use the running Redis: " + describe_error(last_error, p["host"], port))
+    return None
+
+
+def _login(module: AnsibleModule, text: str, port: int, tls: dict[str, Any]) -> tuple[Any | None, Exception | None]:
+    """A logged-in client on `port` (`tls`: tls_kwargs or {}), or None and the last error."""
     p = module.params
     candidates: list[str | None] = [p["password"]]
     if p["password_previous"] and p["password_previous"] not in candidates:
@@ -255,18 +281,15 @@ def open_client(module: AnsibleModule, text: str) -> Any | None:
     last_error: Exception | None = None
     for password in candidates:
         login = {"username": p["username"]} if p["username"] and password else {}
-        client = connect(p["host"], p["port"], password, p["timeout"], **login, **tls_kwargs(p))
+        client = connect(p["host"], port, password, p["timeout"], **login, **tls)
         try:
             client.ping()
-            return client
+            return client, None
         except Exception as exc:  # noqa: BLE001 - redis-py raises many kinds; all mean "not usable"
             last_error = exc
             if not _is_auth_error(exc):
                 break
-    if last_error is not None and _is_refused(last_error):
-        return None
-    module.fail_json(msg="cannot use the running Redis: " + describe_error(last_error, p["host"], p["port"]))
-    return None
+    return None, last_error
 
 
 def _is_auth_error(exc: Exception) -> bool:
@@ -450,6 +473,7 @@ def main() -> None:
             },
             "timeout": {"type": "float", "default": 2.0},
             "reload": {"type": "list", "elements": "str", "default": []},
+            "plaintext_port": {"type": "int", "default": 0},
             **TLS_ARGS,
         },
         supports_check_mode=True,

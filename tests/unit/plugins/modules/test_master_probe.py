@@ -193,3 +193,42 @@ def test_a_server_refusing_every_password_stops_the_probe_instead_of_a_guess() -
     refused = {**node("node2", None), "error": "WRONGPASS", "auth_failed": True}
     with pytest.raises(ProbeError, match=r"node2 refused the password.*redis_password_previous"):
         decide([sentinel(None, reachable=False)], [node("node1", None), refused], PARAMS)
+
+
+def test_a_move_to_tls_asks_plaintext_servers_in_plaintext(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A move from plaintext to TLS (plaintext_port): a server that does not answer over TLS is asked in
+    plaintext (Redis on the plaintext port, a Sentinel on its own), and the master a plaintext Sentinel
+    names on the plaintext port is reported on the TLS port."""
+    calls: list[tuple[str, int, bool]] = []
+
+    def fake_query(host: str, port: int, commands: list[list[str]], *rest: Any, tls: Any = None) -> list[Any]:
+        calls.append((host, port, tls is not None))
+        if tls is not None:
+            raise OSError("[SSL: WRONG_VERSION_NUMBER] wrong version number")
+        return [["10.0.0.11", "6379"]] if commands[0][0] == "SENTINEL" else ["role:master\r\nconnected_slaves:1\r\n"]
+
+    monkeypatch.setattr(master_probe, "query", fake_query)
+    monkeypatch.setattr(master_probe, "resp_tls_kwargs", lambda params: {"tls": object()} if params["tls"] else {})
+    params = {
+        **PARAMS,
+        "redis_port": 6380,
+        "sentinel_port": 26379,
+        "master_name": "m",
+        "timeout": 1.0,
+        "redis_password": None,
+        "sentinel_password": None,
+        "tls": True,
+        "plaintext_port": 6379,
+    }
+    assert ask_sentinel("10.0.0.13", params)["master"] == "10.0.0.11:6380"
+    assert ask_redis("node1", "10.0.0.11", params)["role"] == "master"
+    assert calls == [
+        ("10.0.0.13", 26379, True),
+        ("10.0.0.13", 26379, False),
+        ("10.0.0.11", 6380, True),
+        ("10.0.0.11", 6379, False),
+    ]
+    # Without plaintext_port nothing falls back: the TLS failure is the answer.
+    calls.clear()
+    assert ask_sentinel("10.0.0.13", {**params, "plaintext_port": 0})["reachable"] is False
+    assert calls == [("10.0.0.13", 26379, True)]

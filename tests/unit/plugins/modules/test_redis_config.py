@@ -283,3 +283,31 @@ def test_tls_options_reach_the_connection(capsys, monkeypatch, conf: Path) -> No
         redis_config.main()
     assert json.loads(capsys.readouterr().out)["changed"] is False
     assert seen == {"tls": {"ca": "/ca.crt", "cert": "/n.crt", "key": "/n.key"}}
+
+
+def test_a_move_to_tls_opens_the_tls_port_through_the_plaintext_one(capsys, monkeypatch, conf: Path) -> None:
+    """A plaintext server (its TLS port not open yet) is reached on plaintext_port without TLS, and gets
+    the TLS files before tls-port; plaintext stays open (port unchanged)."""
+    seen: list[tuple[int, bool]] = []
+    server = FakeRedis({"port": "6379", "tls-port": "0", **{k: "" for k in TLS_FILES}})
+
+    def connect(host: str, port: int, password: str | None, timeout: float, **kw: Any) -> Any:
+        seen.append((port, "tls" in kw))
+        if "tls" in kw:
+            return Failing(ConnectionError(f"Error 111 connecting to 127.0.0.1:{port}. Connection refused."))
+        return server
+
+    monkeypatch.setattr(redis_config, "connect", connect)
+    args = {"path": str(conf), "password": PASSWORD, "port": 6380, "plaintext_port": 6379, "tls": True,
+            "settings": {**TLS_FILES, "tls-port": 6380, "port": 6379}}  # fmt: skip
+    with patch_module_args(args), pytest.raises(SystemExit):
+        redis_config.main()
+    got = json.loads(capsys.readouterr().out)
+    assert got["live"] and got["changed_keys"] == sorted([*TLS_FILES, "tls-port"])
+    assert seen == [(6380, True), (6379, False)]
+    assert [c[1] for c in server.commands] == [*TLS_FILES, "tls-port"]
+    # Without plaintext_port, a server whose TLS port does not answer counts as not running.
+    seen.clear()
+    with patch_module_args({**args, "plaintext_port": 0}), pytest.raises(SystemExit):
+        redis_config.main()
+    assert json.loads(capsys.readouterr().out)["live"] is False and seen == [(6380, True)]

@@ -14,6 +14,10 @@
 # made stricter where the VIP is at stake: a host without a Sentinel counts the Sentinels that do not
 # answer against itself (a majority of all of them), and a named master also needs CKQUORUM OK.
 #
+# While a cluster moves from plaintext to TLS (PLAINTEXT_PORT set), each Sentinel is asked in
+# plaintext first (a Sentinel on TLS drops such a connection at once), then over TLS, and a master
+# named on PLAINTEXT_PORT counts like one named on REDIS_PORT.
+#
 # Usage: hakit-redis-check.sh [SETTINGS_FILE]; run by keepalived as an unprivileged user.
 # It logs in as REDIS_USER / SENTINEL_USER (the read-only hakit-check user). Passwords come from
 # SECRET_FILE (line 1 Redis, line 2 Sentinel) and reach redis-cli through REDISCLI_AUTH, which ps
@@ -22,7 +26,7 @@
 # head/tr/awk: one timeout+redis-cli pair per server asked).
 set -u
 
-TLS_OPTS=''
+TLS_OPTS='' PLAINTEXT_PORT=0
 CONF=${1:-/etc/keepalived/hakit-redis-check.conf}
 # shellcheck source=/dev/null
 . "$CONF" || exit 2
@@ -60,17 +64,32 @@ role=$(cli "$REDIS_HOST" "$REDIS_PORT" "${REDIS_USER:-}" "$REDIS_PASS" ROLE)
 role=${role%%[!a-z]*}
 [ "$role" = master ] || fail "local redis role is '${role:-unreachable}', not master"
 
-named=0 quorate=0
+# ask HOST:PORT: both questions over one connection. Output: master IP and port (one empty line
+# when the name is unknown), then the CKQUORUM answer.
+ask() {
+    printf 'SENTINEL get-master-addr-by-name %s\nSENTINEL CKQUORUM %s\n' "$MASTER_NAME" "$MASTER_NAME" |
+        cli "${1%:*}" "${1##*:}" "${SENTINEL_USER:-}" "$SENTINEL_PASS"
+}
+
+named=0 quorate=0 tls_opts=$TLS_OPTS
 for s in $SENTINELS; do
-    # Both questions over one connection. Output: master IP and port (one empty line when the
-    # name is unknown), then the CKQUORUM answer.
-    out=$(printf 'SENTINEL get-master-addr-by-name %s\nSENTINEL CKQUORUM %s\n' "$MASTER_NAME" "$MASTER_NAME" |
-        cli "${s%:*}" "${s##*:}" "${SENTINEL_USER:-}" "$SENTINEL_PASS")
     ip='' port='' ck=''
-    { IFS= read -r ip; IFS= read -r port; IFS= read -r ck; } <<EOF
+    if [ "$PLAINTEXT_PORT" != 0 ]; then
+        TLS_OPTS=''
+        out=$(ask "$s")
+        TLS_OPTS=$tls_opts
+        { IFS= read -r ip; IFS= read -r port; IFS= read -r ck; } <<EOF
 $out
 EOF
-    { [ "$ip" = "$ANNOUNCE_IP" ] && [ "$port" = "$REDIS_PORT" ]; } || continue
+    fi
+    if [ -z "$ck" ]; then
+        out=$(ask "$s")
+        { IFS= read -r ip; IFS= read -r port; IFS= read -r ck; } <<EOF
+$out
+EOF
+    fi
+    [ "$ip" = "$ANNOUNCE_IP" ] || continue
+    { [ "$port" = "$REDIS_PORT" ] || [ "$port" = "$PLAINTEXT_PORT" ]; } || continue
     named=$((named + 1))
     case $ck in OK*) quorate=1 ;; esac
     [ "$named" -ge "$SENTINELS_NEEDED" ] && [ "$quorate" -eq 1 ] && exit 0

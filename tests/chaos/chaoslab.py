@@ -61,10 +61,11 @@ SENTINEL_CONF = f"{ETC}/sentinel.conf"
 SENTINEL_LOG = f"/var/log/{ENGINE}/{ENGINE}-sentinel.log"
 # HAKIT_CHAOS_NET=9 moves the whole lab to hakit-chaos9 on 172.28.9.0/24, so a benchmark and the
 # chaos suite (or two developers) can run side by side; 15 (hakit-chaos15, 172.28.15.0/24) is the
-# trixie/Valkey work's (issue 16: its migration test). Only these project subnets exist.
+# trixie/Valkey work's (issue 16: its migration test); 18 and 19 the TLS migration work's (issue 15).
+# Only these project subnets exist.
 _NET = os.environ.get("HAKIT_CHAOS_NET", "8")
-if _NET not in ("8", "9", "15"):
-    raise SystemExit(f"HAKIT_CHAOS_NET must be 8, 9 or 15 (the project's chaos subnets), not {_NET!r}")
+if _NET not in ("8", "9", "15", "18", "19"):
+    raise SystemExit(f"HAKIT_CHAOS_NET must be 8, 9, 15, 18 or 19 (the project's chaos subnets), not {_NET!r}")
 NETWORK = "hakit-chaos" if _NET == "8" else f"hakit-chaos{_NET}"
 SUBNET = f"172.28.{_NET}.0/24"
 VIP = f"172.28.{_NET}.100"
@@ -109,6 +110,10 @@ HOST_TLS = {
 # The role's default (5000): the split-brain tests (issue 13) measure the defaults, and preflight
 # refuses min-replicas-to-write >= 1 or fencing below 4000 ms.
 DOWN_AFTER_MS = int(os.environ.get("HAKIT_CHAOS_DOWN_AFTER_MS", "5000"))
+# The Redis port the lab's clients use (the views, ha_check, the VIP writer); a move from plaintext to
+# TLS (tests/chaos/test_tls_migration.py) ends with TLS on another port and sets it.
+REDIS_PORT = 6379
+SENTINEL_PORT = 26379
 PROGRAMS = ("redis-server", "redis-sentinel", "keepalived")
 # Lines Sentinel writes into sentinel.conf itself (its rewrite section).
 LEARNED = re.compile(
@@ -537,13 +542,14 @@ class Lab:
         # The passwords come from the inventory by name (templated in the module's arguments), so
         # they are not on this controller's command line either.
         args = {
-            "sentinels": [f"{IPS[n]}:26379" for n in self.sentinel_nodes],
-            "redis": [f"{IPS[n]}:6379" for n in self.redis_nodes],
+            "sentinels": [f"{IPS[n]}:{SENTINEL_PORT}" for n in self.sentinel_nodes],
+            "redis": [f"{IPS[n]}:{REDIS_PORT}" for n in self.redis_nodes],
             "redis_password": "{{ redis_password }}",
             **({"sentinel_password": "{{ sentinel_password }}"} if SENTINEL_PASSWORD else {}),
             "min_replicas": len(self.redis_nodes) - 1,
             **({"vip": VIP} if self.vip else {}),
-            **(HOST_TLS if TLS else {}),
+            # TLS_KW: a TLS lab, or one a test moved to TLS
+            **(HOST_TLS if TLS_KW else {}),
         }
         self.write_inventory()
         out = ""
@@ -560,9 +566,11 @@ class Lab:
 
     # ---- Redis / Sentinel views -------------------------------------------------------------
     @staticmethod
-    def client(node: str, port: int = 6379, timeout: float = 1.5) -> redis.Redis:
-        """An admin client (the `default` user) of the Redis server (6379) or the Sentinel (26379)."""
-        password = PASSWORD if port == 6379 else SENTINEL_PASSWORD
+    def client(node: str, port: int | None = None, timeout: float = 1.5) -> redis.Redis:
+        """An admin client (the `default` user) of the Redis server (REDIS_PORT, the default) or the
+        Sentinel (SENTINEL_PORT)."""
+        port = REDIS_PORT if port is None else port
+        password = SENTINEL_PASSWORD if port == SENTINEL_PORT else PASSWORD
         return redis.Redis(
             host=IPS[node], port=port, password=password or None, socket_timeout=timeout,
             socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0), decode_responses=True, **TLS_KW,
@@ -590,7 +598,7 @@ class Lab:
     def sentinel_view(self, node: str) -> str | None:
         """The node the Sentinel on `node` names as master, or None."""
         try:
-            with self.client(node, 26379) as c:
+            with self.client(node, SENTINEL_PORT) as c:
                 addr = c.execute_command("SENTINEL", "get-master-addr-by-name", MASTER_NAME)
         except REDIS_ERRORS:
             return None
@@ -676,7 +684,7 @@ class Lab:
         if program == "keepalived":
             return self.pid(node, program) > 0
         try:
-            with self.client(node, 26379 if program == "redis-sentinel" else 6379) as c:
+            with self.client(node, SENTINEL_PORT if program == "redis-sentinel" else REDIS_PORT) as c:
                 return bool(c.ping())
         except REDIS_ERRORS:
             return False
@@ -765,7 +773,7 @@ class Lab:
 class Writer(threading.Thread):
     """Writes sequence-numbered keys in a loop and records every attempt.
 
-    mode "sentinel": through redis-py's Sentinel client; "vip": to VIP:6379; "node:<name>": straight
+    mode "sentinel": through redis-py's Sentinel client; "vip": to VIP:REDIS_PORT; "node:<name>": straight
     to one node. With wait_ms, every SET is followed by WAIT 1 <wait_ms>; the write counts as
     acknowledged only when WAIT reports at least one replica.
     """
@@ -786,13 +794,13 @@ class Writer(threading.Thread):
             # sentinel_kwargs too: by default the Sentinel connections get only the socket_* options
             # and redis-py's 3 retries with backoff, which cost seconds per dead Sentinel asked.
             sentinel = Sentinel(
-                [(IPS[n], 26379) for n in self.sentinel_nodes],
+                [(IPS[n], SENTINEL_PORT) for n in self.sentinel_nodes],
                 sentinel_kwargs={**kw, "password": SENTINEL_PASSWORD or None},
                 **kw,
             )
             return sentinel.master_for(MASTER_NAME)
         host = VIP if self.mode == "vip" else IPS[self.mode.split(":", 1)[1]]
-        return redis.Redis(host=host, **kw)
+        return redis.Redis(host=host, port=REDIS_PORT, **kw)
 
     def run(self) -> None:
         client = self._client()

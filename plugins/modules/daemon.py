@@ -40,6 +40,14 @@ options:
     type: str
     choices: [started, restarted, reloaded, stopped, updated]
     default: started
+  while_stopped:
+    description:
+      - With O(state=restarted), a command (program and arguments, no shell) run between the stop and the start,
+        e.g. to edit a file the daemon rewrites from memory while it runs (Sentinel's C(sentinel.conf)). One module
+        run keeps the daemon away for as short a time as it can; the daemon is started again also when the
+        command fails, and the module then fails with its output.
+    type: list
+    elements: str
   signal:
     description: The signal V(reloaded) sends.
     type: str
@@ -133,6 +141,12 @@ def run_supervisor(module: AnsibleModule) -> dict[str, Any]:
     if changed and not module.check_mode:
         if action == "start":
             client.start(name)
+        elif action == "restart" and module.params["while_stopped"]:
+            client.stop(name)
+            failure = run_while_stopped(module)
+            client.start(name)
+            if failure:
+                module.fail_json(msg=failure)
         elif action == "restart":
             client.restart(name)
         elif action == "signal":
@@ -147,6 +161,15 @@ def run_supervisor(module: AnsibleModule) -> dict[str, Any]:
         "before": before or "unknown",
         "supervisord_started": supervisord_started,
     }
+
+
+def run_while_stopped(module: AnsibleModule) -> str | None:
+    """O(while_stopped) run; a sentence saying how it failed, or None."""
+    argv = module.params["while_stopped"]
+    rc, out, err = module.run_command(argv)
+    if rc != 0:
+        return f"{argv[0]} (run while {module.params['name']} was stopped) failed (rc {rc}): {(err or out).strip()}"
+    return None
 
 
 def systemctl(module: AnsibleModule, *args: str, check: bool = True) -> tuple[int, str]:
@@ -175,6 +198,12 @@ def run_systemd(module: AnsibleModule) -> dict[str, Any]:
     if changed and not module.check_mode:
         if action == "signal":
             systemctl(module, "kill", f"--signal={module.params['signal']}", "--kill-whom=main", unit)
+        elif action == "restart" and module.params["while_stopped"]:
+            systemctl(module, "stop", unit)
+            failure = run_while_stopped(module)
+            systemctl(module, "start", unit)
+            if failure:
+                module.fail_json(msg=failure)
         else:
             systemctl(module, action, unit)
     if enabled is not None:
@@ -197,6 +226,7 @@ def main() -> None:
                 "choices": ["started", "restarted", "reloaded", "stopped", "updated"],
             },
             "signal": {"type": "str", "default": "HUP"},
+            "while_stopped": {"type": "list", "elements": "str"},
             "enabled": {"type": "bool"},
             "daemon_reload": {"type": "bool", "default": False},
             "config_path": {"type": "path", "default": "/etc/supervisor/supervisord.conf"},

@@ -175,3 +175,28 @@ def test_a_stale_pid_file_is_removed_and_the_start_retried(supervisord: Supervis
     got = sv_run(capsys, supervisord, name="sleeper")
     assert len(calls) == 2 and got["supervisord_started"], got
     assert "stale supervisord pid file" in str(got.get("warnings")), got
+
+
+def test_restart_runs_while_stopped_between_the_stop_and_the_start(supervisord: Supervisord, capsys, tmp_path) -> None:
+    """A file only the stopped daemon leaves alone (Sentinel's sentinel.conf) is edited in one module run."""
+    seen = tmp_path / "state"
+    # supervisorctl status exits 3 for a stopped program
+    cmd = ["sh", "-c", f"supervisorctl -c {supervisord.config} status sleeper > {seen}; true"]
+    before = pid(supervisord)
+    got = sv_run(capsys, supervisord, name="sleeper", state="restarted", while_stopped=cmd)
+    assert got["changed"] and got["action"] == "restart" and pid(supervisord) != before
+    assert "STOPPED" in seen.read_text() and "RUNNING" in supervisord.ctl("status", "sleeper")
+
+
+def test_a_failing_while_stopped_command_still_starts_the_daemon(supervisord: Supervisord, capsys) -> None:
+    got = sv_run(capsys, supervisord, name="sleeper", state="restarted", while_stopped=["sh", "-c", "echo bad; exit 3"])
+    assert got["failed"] and "rc 3" in got["msg"] and "bad" in got["msg"]
+    assert "RUNNING" in supervisord.ctl("status", "sleeper")
+
+
+def test_systemd_restart_with_while_stopped(capsys, monkeypatch) -> None:
+    fake = FakeSystemctl("active")
+    monkeypatch.setattr(AnsibleModule, "run_command", fake.as_run_command())
+    got = run(capsys, name="redis-sentinel", manager="systemd", state="restarted", while_stopped=["true", "x"])
+    calls = [c for c in fake.calls if c[0] != "is-active"]
+    assert got["changed"] and calls == [["stop", "redis-sentinel.service"], ["x"], ["start", "redis-sentinel.service"]]

@@ -80,7 +80,7 @@ options:
     default: 1.0
   plaintext_port:
     description:
-      - A move from plaintext to TLS (docs/tls.md): with O(tls) on, a server that does not answer over TLS
+      - For a move from plaintext to TLS (docs/tls.md). With O(tls) on, a server that does not answer over TLS
         is asked in plaintext, a redis server on this port and a Sentinel on its own port. A Sentinel
         that names the master on this port names it on O(redis_port) in RV(master).
       - V(0) (the default) never falls back to plaintext.

@@ -99,7 +99,7 @@ options:
     default: 2.0
   plaintext_port:
     description:
-      - A move from plaintext to TLS (docs/tls.md): with O(tls) on, a server that does not answer over TLS on
+      - For a move from plaintext to TLS (docs/tls.md). With O(tls) on, a server that does not answer over TLS on
         O(port) (its TLS port is not open yet) is used in plaintext on this port, e.g. to open O(port) with
         C(tls-port) at runtime. V(0) (the default) never falls back to plaintext.
     type: int

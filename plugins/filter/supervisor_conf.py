@@ -2,7 +2,8 @@
 # Copyright (c) 2026, hakit.redis contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Write values into supervisor's ini files the way supervisor reads them back (program.conf.j2,
-supervisord.conf.j2), and list the values it could not read (preflight)."""
+supervisord.conf.j2), list the values it could not read (preflight), and tell whether a program's
+file or state differs from what this run's supervisor play saw (tasks_from: program, its callers)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,25 @@ def supervisor_problems(spec: Any) -> list[str]:
         raise AnsibleFilterError(f"hakit.redis.supervisor_problems: {exc.args[0]}") from None
 
 
+def supervisor_program_file(prog: Any, log_dir: str) -> str:
+    """The [program:NAME] section of a program file, from a definition merged with the defaults."""
+    if not isinstance(prog, Mapping):
+        raise AnsibleFilterError("hakit.redis.supervisor_program_file expects a program definition (a dict)")
+    return _wrap(sup.program_file, prog, log_dir)
+
+
+def supervisor_program_pending(program: Any, seen: Any) -> bool:
+    """Whether tasks_from: program would change or start anything, from this run's __supervisor_seen."""
+    if not isinstance(program, Mapping) or not isinstance(seen, Mapping):
+        raise AnsibleFilterError(
+            "hakit.redis.supervisor_program_pending expects a program definition and __supervisor_seen (dicts)"
+        )
+    try:
+        return sup.program_pending(program, seen)
+    except (KeyError, ValueError):
+        return True  # a definition preflight has not seen: let tasks_from: program decide and report
+
+
 class FilterModule:
     """hakit.redis supervisor filters."""
 
@@ -60,4 +80,6 @@ class FilterModule:
             "supervisor_command": supervisor_command,
             "supervisor_environment": supervisor_environment,
             "supervisor_problems": supervisor_problems,
+            "supervisor_program_file": supervisor_program_file,
+            "supervisor_program_pending": supervisor_program_pending,
         }

@@ -17,6 +17,7 @@ Values that cannot pass all four unchanged are refused with a ValueError naming 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shlex
 from collections.abc import Mapping
@@ -162,3 +163,69 @@ def problems(spec: Mapping[str, Any]) -> list[str]:
         except ValueError as exc:
             found.append(str(exc))
     return found
+
+
+def _flag(value: Any) -> str:
+    """Jinja's `bool | lower`, as program.conf.j2 wrote it: Ansible's truthy strings are true."""
+    if isinstance(value, str):
+        return "true" if value.strip().lower() in ("yes", "on", "1", "true", "y", "t") else "false"
+    return "true" if value else "false"
+
+
+def _number(value: Any) -> int:
+    """Jinja's `int`: '60' and 60.0 are 60; anything else 0 (preflight refused it before)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        try:
+            return int(float(value))
+        except (TypeError, ValueError):
+            return 0
+
+
+def program_file(prog: Mapping[str, Any], log_dir: str) -> str:
+    """The [program:NAME] section of a program file (roles/supervisor/templates/program.conf.j2
+    puts the Ansible-managed header above it). `prog` is a definition merged with the role's
+    program defaults."""
+    name = prog["name"]
+    logfile = prog.get("stdout_logfile") or f"{log_dir}/{name}.log"
+    lines = [
+        f"[program:{option_value(name, 'name', word=True)}]",
+        f"command={command(prog['command'])}",
+        f"user={option_value(prog['user'], 'user', word=True)}",
+        f"directory={option_value(prog['directory'], 'directory')}",
+        f"umask={option_value(prog['umask'], 'umask', word=True)}",
+        f"autostart={_flag(prog['autostart'])}",
+        f"autorestart={_flag(prog['autorestart'])}",
+        f"startsecs={_number(prog['startsecs'])}",
+        f"startretries={_number(prog['startretries'])}",
+        f"stopwaitsecs={_number(prog['stopwaitsecs'])}",
+        f"stopsignal={option_value(prog['stopsignal'], 'stopsignal', word=True)}",
+        "stopasgroup=true",
+        "killasgroup=true",
+        f"redirect_stderr={_flag(prog['redirect_stderr'])}",
+        f"stdout_logfile={option_value(logfile, 'stdout_logfile', expansions=2)}",
+        "stdout_logfile_maxbytes=10MB",
+        "stdout_logfile_backups=5",
+    ]
+    if prog.get("environment"):
+        lines.append(f"environment={environment(prog['environment'])}")
+    return "\n".join(lines) + "\n"
+
+
+_RUNNING = ("RUNNING", "STARTING")
+
+
+def program_pending(program: Mapping[str, Any], seen: Mapping[str, Any]) -> bool:
+    """Whether tasks_from: program has anything to do for `program` (its definition, not merged):
+    true unless the supervisor play of this run saw (`seen`: its __supervisor_seen fact, with the
+    programs' SHA-1s and states, and the defaults, log directory and header it writes with) the
+    same file and the program running. No `seen` (a role used on its own): true."""
+    if not seen or "programs" not in seen:
+        return True
+    prog = {**seen.get("defaults", {}), **program}
+    found = seen["programs"].get(prog.get("name"))
+    if prog.get("state", "present") != "present" or not found or found.get("state") not in _RUNNING:
+        return True
+    content = f"{seen['header']}\n{program_file(prog, seen['log_dir'])}"
+    return hashlib.sha1(content.encode("utf-8")).hexdigest() != found.get("sha1")

@@ -114,3 +114,72 @@ def test_a_comment_sign_after_whitespace_is_refused() -> None:
 def test_a_conf_dir_with_whitespace_is_refused() -> None:
     with pytest.raises(Exception, match="supervisor option supervisor_conf_dir must be one word"):
         render_template("supervisor", "supervisord.conf.j2", {**DEFAULTS, "supervisor_conf_dir": "/etc/super visor"})
+
+
+# --- Whether tasks_from: program has anything to do (hakit.redis.supervisor_program_pending) ---
+# The roles skip tasks_from: program when the function says the file the template would write is
+# the one on the host, byte for byte: so the template's output must be exactly the header and the
+# function's rendering.
+def _seen(text: str, state: str = "RUNNING") -> dict[str, Any]:
+    import hashlib
+
+    from ansible_collections.hakit.redis.plugins.module_utils import _supervisor_conf as sup
+
+    header = text.split("\n[program:", 1)[0]
+    assert "\n" + sup.program_file({**PROGRAM_DEFAULTS, **_DEFINITION}, "/tmp") == text[len(header) :]
+    sha1 = hashlib.sha1(text.encode("utf-8")).hexdigest()
+    programs = {"redis-server": {"sha1": sha1, "state": state}}
+    return {"programs": programs, "defaults": PROGRAM_DEFAULTS, "log_dir": "/tmp", "header": header}
+
+
+_DEFINITION = {
+    "name": "redis-server",
+    "command": ["/usr/bin/redis-server", "/etc/redis/redis.conf"],
+    "umask": "027",
+    "stopwaitsecs": 60,
+    "environment": {"LANG": "C.UTF-8", "HAKIT": "a b"},
+}
+
+
+def test_the_template_writes_the_header_and_the_functions_rendering() -> None:
+    _seen(_program(**_DEFINITION))  # asserts inside
+
+
+@pytest.mark.parametrize(
+    "change, pending",
+    [
+        ({}, False),
+        ({"stopwaitsecs": 61}, True),
+        ({"command": ["/usr/bin/redis-server", "/etc/redis/other.conf"]}, True),
+        ({"environment": {}}, True),
+        ({"state": "absent"}, True),
+    ],
+)
+def test_pending_only_when_the_file_would_change(change: dict[str, Any], pending: bool) -> None:
+    from ansible_collections.hakit.redis.plugins.filter.supervisor_conf import supervisor_program_pending
+
+    seen = _seen(_program(**_DEFINITION))
+    assert supervisor_program_pending({**_DEFINITION, **change}, seen) is pending
+
+
+@pytest.mark.parametrize("state", ["STOPPED", "FATAL", "BACKOFF", "EXITED"])
+def test_pending_when_the_program_does_not_run(state: str) -> None:
+    from ansible_collections.hakit.redis.plugins.filter.supervisor_conf import supervisor_program_pending
+
+    assert supervisor_program_pending(_DEFINITION, _seen(_program(**_DEFINITION), state)) is True
+
+
+@pytest.mark.parametrize("seen", [{}, {"programs": {}}, {"programs": {"redis-server": {"state": "RUNNING"}}}])
+def test_pending_when_supervisor_saw_nothing_of_it(seen: dict[str, Any]) -> None:
+    from ansible_collections.hakit.redis.plugins.filter.supervisor_conf import supervisor_program_pending
+
+    if seen:
+        seen = {**seen, "defaults": PROGRAM_DEFAULTS, "log_dir": "/tmp", "header": ";"}
+    assert supervisor_program_pending(_DEFINITION, seen) is True
+
+
+def test_pending_when_a_value_cannot_be_written() -> None:
+    from ansible_collections.hakit.redis.plugins.filter.supervisor_conf import supervisor_program_pending
+
+    seen = _seen(_program(**_DEFINITION))
+    assert supervisor_program_pending({**_DEFINITION, "user": "redis root"}, seen) is True

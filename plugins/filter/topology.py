@@ -3,9 +3,9 @@
 """hakit.redis.failure_analysis: which single failures an inventory survives, and why.
 
 The model: every node runs redis-server if it is in `redis`, redis-sentinel if it is in `sentinel`,
-keepalived if it is a redis node and a VIP is set. A single failure is one process crash (the
-supervisor restarts it within seconds), one node loss (lasts until the node returns), or one
-partition between two nodes (only that pair stops talking). Sentinel fails over when the Sentinels
+keepalived if it is a redis node and a VIP is set. A single failure is one process crash (its
+service manager, supervisor or systemd, restarts it within seconds), one node loss (lasts until the
+node returns), or one partition between two nodes (only that pair stops talking). Sentinel fails over when the Sentinels
 that lost the master reach `quorum`, one of them gathers votes from a majority of all Sentinels, and
 it can reach a replica to promote.
 
@@ -23,6 +23,9 @@ from ansible.errors import AnsibleFilterError
 REDIS = "redis-server"
 SENTINEL = "redis-sentinel"
 KEEPALIVED = "keepalived"
+# Who restarts a crashed process, as the reasons name it: the roles run every daemon with
+# autorestart (supervisor) or Restart=always (their systemd drop-ins), so either restarts it.
+RESTARTERS = {"supervisor": "the supervisor", "systemd": "systemd"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,12 @@ class Topology:
     quorum: int
     vip: bool = False
     min_replicas_to_write: int = 0
+    service_manager: str = "supervisor"
+
+    @property
+    def restarter(self) -> str:
+        """The subject of "... restarts it" in the reasons: the manager that really runs the daemons."""
+        return RESTARTERS[self.service_manager]
 
     @property
     def nodes(self) -> list[str]:
@@ -137,13 +146,13 @@ def master_lost(topo: Topology, failure: Failure) -> dict[str, Any]:
             return result(
                 failure,
                 "down until restart",
-                f"writes stop until the supervisor restarts redis-server on {topo.master}; "
+                f"writes stop until {topo.restarter} restarts redis-server on {topo.master}; "
                 f"no failover because {why_not}",
             )
         return result(
             failure,
             "ok",
-            f"writes pause until the supervisor restarts redis-server on {topo.master} (seconds); if it "
+            f"writes pause until {topo.restarter} restarts redis-server on {topo.master} (seconds); if it "
             f"stays down past down-after-milliseconds, {plural(len(sentinels), 'Sentinel')} promote {replicas[0]}",
             failover=True,
         )
@@ -206,7 +215,7 @@ def master_alive(topo: Topology, failure: Failure) -> dict[str, Any]:
         return brain
     replicas = [r for r in topo.replicas if failure.alive(REDIS, r)]
     connected = [r for r in replicas if failure.link(topo.master, r)]
-    until = "until the supervisor restarts it" if failure.transient else "until it is repaired"
+    until = f"until {topo.restarter} restarts it" if failure.transient else "until it is repaired"
     notes = []
     if cut_off:
         short = f"{len(cut_off)} < quorum {topo.quorum}" if len(cut_off) < topo.quorum else "no majority votes"
@@ -243,7 +252,7 @@ def master_alive(topo: Topology, failure: Failure) -> dict[str, Any]:
 def keepalived_crash(topo: Topology, failure: Failure, node: str) -> dict[str, Any]:
     if node == topo.master:
         reason = (
-            f"the VIP stays on {node}'s interface after an abrupt exit and the supervisor restarts "
+            f"the VIP stays on {node}'s interface after an abrupt exit and {topo.restarter} restarts "
             "keepalived; Sentinel-aware clients are unaffected"
         )
     else:
@@ -281,8 +290,10 @@ def topology_from(
     quorum: int | None = None,
     vip: Any = False,
     min_replicas_to_write: int = 0,
+    service_manager: str = "supervisor",
 ) -> Topology:
-    """Validate the inputs; defaults: the first redis host is the master, the quorum a majority."""
+    """Validate the inputs; defaults: the first redis host is the master, the quorum a majority,
+    supervisor the service manager (what the filter said before it had the option)."""
     redis_hosts = tuple(str(h) for h in redis or [])
     sentinel_hosts = tuple(str(h) for h in sentinel or [])
     if not redis_hosts:
@@ -295,7 +306,14 @@ def topology_from(
     quorum, mrw = int(quorum), int(min_replicas_to_write or 0)
     if sentinel_hosts and quorum < 1:
         raise ValueError(f"quorum must be at least 1, got {quorum}")
-    return Topology(redis_hosts, sentinel_hosts, master, quorum, bool(vip), mrw)
+    manager = str(service_manager or "supervisor")
+    if manager not in RESTARTERS:
+        # 'auto' too: the filter has no facts to resolve it (hakit.redis.service_manager has).
+        raise ValueError(
+            f"service_manager must be {' or '.join(RESTARTERS)}, got {manager!r} "
+            "(resolve auto with the hakit.redis.service_manager filter)"
+        )
+    return Topology(redis_hosts, sentinel_hosts, master, quorum, bool(vip), mrw, manager)
 
 
 def analyse(
@@ -305,9 +323,10 @@ def analyse(
     quorum: int | None = None,
     vip: Any = False,
     min_replicas_to_write: int = 0,
+    service_manager: str = "supervisor",
 ) -> list[dict[str, Any]]:
     """Each single failure of the deployment and what happens to writes (see the module docstring)."""
-    topo = topology_from(redis, sentinel, master, quorum, vip, min_replicas_to_write)
+    topo = topology_from(redis, sentinel, master, quorum, vip, min_replicas_to_write, service_manager)
     return [evaluate(topo, failure, crashed) for failure, crashed in failures(topo)]
 
 
@@ -323,7 +342,7 @@ def failure_analysis(
 ) -> list[dict[str, Any]]:
     """Filter: `groups | hakit.redis.failure_analysis({'quorum': 2, 'vip': true, ...})`."""
     options = {**(params or {}), **kwargs}
-    known = {"redis_group", "sentinel_group", "master", "quorum", "vip", "min_replicas_to_write"}
+    known = {"redis_group", "sentinel_group", "master", "quorum", "vip", "min_replicas_to_write", "service_manager"}
     unknown = sorted(set(options) - known)
     if unknown:
         raise AnsibleFilterError(
@@ -341,6 +360,7 @@ def failure_analysis(
             options.get("quorum"),
             truthy(options.get("vip")),
             options.get("min_replicas_to_write") or 0,
+            options.get("service_manager") or "supervisor",
         )
     except (TypeError, ValueError) as exc:
         raise AnsibleFilterError(f"failure_analysis: {exc}") from exc

@@ -147,6 +147,34 @@ def test_filter_takes_groups_and_params() -> None:
     assert flt({"db": ["a"]}, redis_group="db") == analyse(redis=["a"])
 
 
+# Every reason that names who restarts a crashed process: (topology, failure, reason with {} for it).
+RESTART_REASONS = (
+    (T1, "process crash: redis-server on node1", "writes stop until {} restarts redis-server on node1"),
+    (T4, "process crash: redis-server on node1", "writes pause until {} restarts redis-server on node1"),
+    (T2, "process crash: redis-sentinel on node2", "no automatic failover until {} restarts it"),
+    (T4, "process crash: keepalived on node1", "after an abrupt exit and {} restarts keepalived"),
+)
+
+
+@pytest.mark.parametrize(
+    ("manager", "who", "not_who"), [("supervisor", "the supervisor", "systemd"), ("systemd", "systemd", "supervisor")]
+)
+def test_restarts_are_worded_for_the_service_manager(manager: str, who: str, not_who: str) -> None:
+    for topology, failure, reason in RESTART_REASONS:
+        entry = by_failure(topology, service_manager=manager)[failure]
+        assert reason.format(who) in entry["reason"], entry["reason"]
+        assert not_who not in entry["reason"]
+
+
+def test_restarts_are_the_supervisors_by_default() -> None:
+    """Callers from before the option (and the generated docs/failure-analysis.md) keep their wording."""
+    assert analyse(**T4) == analyse(**T4, service_manager="supervisor")
+    groups = {k: v for k, v in T4.items() if k != "vip"}
+    flt = FilterModule().filters()["failure_analysis"]
+    assert flt(groups, {"vip": True, "service_manager": "systemd"}) == analyse(**T4, service_manager="systemd")
+    assert flt(groups, {"vip": True}, service_manager="systemd") != flt(groups, {"vip": True})
+
+
 @pytest.mark.parametrize(
     ("groups", "params", "message"),
     [
@@ -155,6 +183,7 @@ def test_filter_takes_groups_and_params() -> None:
         ({"redis": ["a"]}, {"colour": 1}, "unknown option(s) colour"),
         ({"redis": ["a"], "sentinel": ["a"]}, {"quorum": 0}, "quorum must be at least 1"),
         (["a"], {}, "input must be the groups dict"),
+        ({"redis": ["a"]}, {"service_manager": "auto"}, "service_manager must be supervisor or systemd, got 'auto'"),
     ],
 )
 def test_filter_errors_are_clear(groups: Any, params: dict[str, Any], message: str) -> None:

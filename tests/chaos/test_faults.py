@@ -16,6 +16,7 @@ from chaoslab import (
     DOWN_AFTER_MS,
     ISOLATED_WINDOW_BOUND,
     MIN_REPLICAS_MAX_LAG,
+    PROGRAMS,
     REDIS_CONF,
     SENTINEL_LOG,
     Lab,
@@ -547,24 +548,61 @@ def test_partition_2r_defaults_no_two_masters(healthy: Lab) -> None:
     lab.wait_replicas_synced(master)
 
 
+# The optional daemons remove_node stops besides redis-server and keepalived (issue 14): the fence
+# watchdog (redis_fencing: sentinels), the exporter and the VIP metric's writer (exporter_enabled).
+HELPER_PROGRAMS = (FENCE_PROGRAM, "prometheus-redis-exporter", "hakit-vip-metric")
+# How each of them (and the core daemons) shows in `ps -eo args`, whoever runs it.
+REMOVED_PROCESSES = ("redis-server", "valkey-server", "keepalived", "hakit-redis-fence",
+                     "/usr/bin/prometheus-redis-exporter", "hakit-vip-metric")  # fmt: skip
+
+
+def supervised(lab: Lab, node: str) -> dict[str, str]:
+    """Program -> state, from `supervisorctl status` on node ({} when supervisord knows none)."""
+    out = lab.exec(node, "supervisorctl status || true").stdout
+    return {parts[0]: parts[1] for parts in (line.split() for line in out.splitlines()) if len(parts) >= 2}
+
+
+def processes(lab: Lab, node: str, names: tuple[str, ...]) -> list[str]:
+    """The command lines on node that name one of names (ps, not supervisor: a daemon that escaped
+    its manager counts too)."""
+    out = lab.exec(node, "ps -ww -eo args").stdout
+    return [line for line in out.splitlines() if any(name in line for name in names)]
+
+
 def test_remove_the_added_replica_then_rerun(healthy: Lab) -> None:
     """hakit.redis.remove_node (issue 14) takes node4 out again: the Sentinels forget it, the
-    topology run without it changes the VIP peers and min-replicas-to-write back, writes go on."""
+    topology run without it changes the VIP peers and min-replicas-to-write back, writes go on.
+    node4 runs the fence watchdog, the exporter and the VIP metric's writer as well (its own host
+    variables, so the other nodes keep the defaults): a --check run leaves them all running, the
+    removal stops and unregisters every one, and a second removal changes nothing."""
     lab = healthy
     if "node4" not in lab.redis_nodes:
         lab.add_replica("node4")
-        assert lab.playbook().rc == 0
-    master = lab.wait_invariant()
-    if master == "node4":
-        assert lab.playbook("switchover", extra={"target": "node1"}).rc == 0
+    lab.host_vars["node4"] = {"redis_fencing": "sentinels", "exporter_enabled": True}
+    try:
+        converge_with(lab)
+        running = supervised(lab, "node4")
+        assert all(running.get(p) == "RUNNING" for p in HELPER_PROGRAMS), f"node4 before the removal: {running}"
         master = lab.wait_invariant()
-    ws = start_writer(lab, "remove")
-    res = lab.playbook("remove_node", extra={"node": "node4"})
-    assert res.rc == 0, res.output[-5000:]
-    assert lab.role(master) == "master" and lab.master() == master
-    lab.redis_nodes.remove("node4")
-    left = lab.exec("node4", "supervisorctl status || true").stdout
-    assert "redis-server" not in left, f"node4 still runs its programs: {left}"
+        if master == "node4":
+            assert lab.playbook("switchover", extra={"target": "node1"}).rc == 0
+            master = lab.wait_invariant()
+        ws = start_writer(lab, "remove")
+        res = lab.playbook("remove_node", extra={"node": "node4"}, check=True)
+        assert res.rc == 0, res.output[-5000:]
+        assert supervised(lab, "node4") == running, "a --check removal changed node4's programs"
+        res = lab.playbook("remove_node", extra={"node": "node4"})
+        assert res.rc == 0, res.output[-5000:]
+        assert lab.role(master) == "master" and lab.master() == master
+        left = lab.exec("node4", "supervisorctl status || true").stdout
+        assert "redis-server" not in left, f"node4 still runs its programs: {left}"
+        assert not set(supervised(lab, "node4")) & {*PROGRAMS, *HELPER_PROGRAMS}, f"node4 still runs: {left}"
+        assert not processes(lab, "node4", REMOVED_PROCESSES), processes(lab, "node4", REMOVED_PROCESSES)
+        res = lab.playbook("remove_node", extra={"node": "node4"})
+        assert res.rc == 0 and res.total_changed == 0, f"a second removal changed {res.changed}: {res.changed_tasks()}"
+        lab.redis_nodes.remove("node4")
+    finally:
+        lab.host_vars.pop("node4", None)
     res = lab.playbook()
     assert res.rc == 0, res.output[-5000:]
     for node in lab.sentinel_nodes:

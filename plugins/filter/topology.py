@@ -5,9 +5,9 @@
 The model: every node runs redis-server if it is in `redis`, redis-sentinel if it is in `sentinel`,
 keepalived if it is a redis node and a VIP is set. A single failure is one process crash (its
 service manager, supervisor or systemd, restarts it within seconds), one node loss (lasts until the
-node returns), or one partition between two nodes (only that pair stops talking). Sentinel fails over when the Sentinels
-that lost the master reach `quorum`, one of them gathers votes from a majority of all Sentinels, and
-it can reach a replica to promote.
+node returns), or one partition between two nodes (only that pair stops talking). Sentinel fails
+over when the Sentinels that lost the master reach `quorum`, one of them gathers votes from a
+majority of all Sentinels, and it can reach a replica to promote.
 
 Docs: plugins/filter/failure_analysis.yml. The pure function `analyse()` is what the unit tests use.
 """

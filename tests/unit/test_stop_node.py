@@ -79,6 +79,10 @@ def daemons(service_mgr: str, engine: str, redis: bool, sentinel: bool) -> list[
     return [(d["name"], d["manager"]) for d in listed]
 
 
+def names(service_mgr: str, engine: str, redis: bool, sentinel: bool) -> list[str]:
+    return [name for name, _manager in daemons(service_mgr, engine, redis, sentinel)]
+
+
 HELPERS = ["hakit-redis-fence", "hakit-vip-metric", "prometheus-redis-exporter"]
 
 
@@ -90,16 +94,14 @@ def test_a_redis_and_sentinel_host_stops_the_helpers_first(service_mgr: str, man
 
 def test_valkey_units_under_systemd_and_the_redis_program_names_under_supervisor() -> None:
     """The helpers keep their names on both engines; the servers' units are Valkey's under systemd."""
-    assert [n for n, _ in daemons("systemd", "valkey", redis=True, sentinel=True)] == [
-        "keepalived", *HELPERS, "valkey-server", "valkey-sentinel"
-    ]  # fmt: skip
-    assert [n for n, _ in daemons("sysvinit", "valkey", redis=True, sentinel=True)] == [
-        "keepalived", *HELPERS, "redis-server", "redis-sentinel"
-    ]  # fmt: skip
+    systemd = names("systemd", "valkey", redis=True, sentinel=True)
+    assert systemd == ["keepalived", *HELPERS, "valkey-server", "valkey-sentinel"]
+    supervisor = names("sysvinit", "valkey", redis=True, sentinel=True)
+    assert supervisor == ["keepalived", *HELPERS, "redis-server", "redis-sentinel"]
 
 
 @pytest.mark.parametrize("service_mgr", ["sysvinit", "systemd"])
 def test_a_sentinel_only_host_stops_its_exporter_and_sentinel(service_mgr: str) -> None:
     """No keepalived, watchdog or VIP writer there (the roles put them on redis hosts only)."""
-    got = [n for n, _ in daemons(service_mgr, "redis", redis=False, sentinel=True)]
+    got = names(service_mgr, "redis", redis=False, sentinel=True)
     assert got == ["prometheus-redis-exporter", "redis-sentinel"]

@@ -30,7 +30,8 @@ def _label(node: dict[str, Any]) -> str:
 def replication_format_problems(nodes: Any) -> list[str]:
     """One sentence per node that can become master while another node could not follow it.
 
-    ``nodes``: ``[{host, engine, version, release, rdb, promotable}]``; ``rdb`` 0 means unknown (not
+    ``nodes``: ``[{host, engine, version, release, rdb, promotable}]``, optionally ``initial`` (it is
+    redis_initial_master) and ``priority`` (its redis_replica_priority); ``rdb`` 0 means unknown (not
     checked).
     """
     if not isinstance(nodes, list) or not all(isinstance(n, dict) and "host" in n for n in nodes):
@@ -47,7 +48,15 @@ def replication_format_problems(nodes: Any) -> list[str]:
             f"the older master, not the other way round), or set redis_replica_priority: 0 on {src['host']} "
             "until then so that the Sentinels never promote it (docs/platforms.md)."
         )
-        if any(n.get("engine") == "valkey" for n in behind) and src.get("engine") != "valkey":
+        if src.get("initial") and not int(src.get("priority", 100) or 0):
+            # Sentinel never promotes it (priority 0 set already); it leads only as redis_initial_master,
+            # which picks the master of a fresh cluster (a running one keeps the master the Sentinels name)
+            fix = (
+                f"{src['host']} has redis_replica_priority: 0 already but is redis_initial_master (the first "
+                f"host of group redis by default): set redis_initial_master to {behind[0]['host']} until "
+                f"{src['host']} is no longer the newest release, or upgrade the others first (docs/platforms.md)."
+            )
+        elif any(n.get("engine") == "valkey" for n in behind) and src.get("engine") != "valkey":
             # no Valkey release loads it: no upgrade of the follower helps
             fix = (
                 f"Valkey 8 loads RDB 11 at most: {NAMES['redis']} {src.get('version', '?')} data cannot replicate into "

@@ -48,6 +48,25 @@ def test_upgrade_host_by_host_needs_the_new_replica_kept_from_promotion() -> Non
     assert replication_format_problems([node("old", BOOKWORM_REDIS), node("new", TRIXIE_REDIS, False)]) == []
 
 
+def test_the_initial_master_kept_from_promotion_is_told_to_move_redis_initial_master() -> None:
+    # the host upgraded first is the first of group redis (redis_initial_master by default) and a
+    # replica now: priority 0 is set as told, so the message must not ask for it again
+    nodes = [node("old", BOOKWORM_REDIS), {**node("new", TRIXIE_REDIS), "initial": True, "priority": 0}]
+    (problem,) = replication_format_problems(nodes)
+    assert problem.startswith("new (Redis 8.0 on Debian 13 (trixie), RDB 12) can become master")
+    assert "has redis_replica_priority: 0 already but is redis_initial_master" in problem
+    assert "set redis_initial_master to old" in problem
+    assert "set redis_replica_priority: 0 on new" not in problem
+    # once redis_initial_master names the bookworm node, the trixie node is promotable no more
+    nodes = [{**node("old", BOOKWORM_REDIS), "initial": True}, {**node("new", TRIXIE_REDIS, False), "priority": 0}]
+    assert replication_format_problems(nodes) == []
+    # the initial master at the default priority still gets the priority advice
+    (problem,) = replication_format_problems(
+        [node("old", BOOKWORM_REDIS), {**node("new", TRIXIE_REDIS), "initial": True, "priority": 100}]
+    )
+    assert "set redis_replica_priority: 0 on new" in problem
+
+
 @pytest.mark.parametrize(
     ("source", "follower", "ok"),
     [

@@ -326,6 +326,18 @@ ENGINE_CASES = {
             "redis_replica_priority: 0 on node2",
         ],
     ),
+    # The host upgraded first is node1, redis_initial_master by default (a replica after a failover):
+    # priority 0 is there already, so the message names redis_initial_master, not the priority.
+    "upgraded_initial_master_kept_from_promotion": (
+        {"node1": "trixie"},
+        {"host_vars": {"node1": {"redis_replica_priority": 0}}},
+        [
+            "node1 (Redis 8.0 on Debian 13 (trixie), RDB 12) can become master",
+            "node2 (Redis 7.0 on Debian 12 (bookworm), RDB 10)",
+            "has redis_replica_priority: 0 already but is redis_initial_master",
+            "set redis_initial_master to node2",
+        ],
+    ),
     # Redis 8 into Valkey 8.1 (RDB 12 into 11): no upgrade of the Valkey node helps.
     "redis_8_promotable_over_valkey": (
         {"node1": "trixie", "node2": "trixie"},
@@ -361,5 +373,19 @@ def test_mixed_formats_accepted_explicitly(releases, nodes, ansible_env, tmp_pat
     inv = inventory(tmp_path, ["node1", "node2"], password=PASSWORD, extra={"redis_mixed_formats_accepted": True})
     res = run_playbook("preflight", inv, ansible_env)
     assert res.returncode == 0, "preflight refused a mix the inventory accepted"
+    assert "can become master" not in res.stdout
+    assert_untouched(res, ["node1", "node2"])
+
+
+# What a host-by-host OS upgrade runs with until every node is on trixie (docs/platforms.md): the
+# upgraded host at priority 0 and, when it is the first of group redis, redis_initial_master moved.
+@pytest.mark.parametrize("releases", [{"node1": "trixie"}], ids=["node1_on_trixie"])
+def test_upgraded_host_kept_from_promotion_passes(releases, nodes, ansible_env, tmp_path):
+    inv = inventory(
+        tmp_path, ["node1", "node2"], password=PASSWORD,
+        host_vars={"node1": {"redis_replica_priority": 0}}, extra={"redis_initial_master": "node2"},
+    )  # fmt: skip
+    res = run_playbook("preflight", inv, ansible_env)
+    assert res.returncode == 0, f"preflight refused the documented upgrade step: {res.stdout[-3000:]}"
     assert "can become master" not in res.stdout
     assert_untouched(res, ["node1", "node2"])

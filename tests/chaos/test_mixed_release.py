@@ -7,9 +7,11 @@ node must never become master while a bookworm node is left:
 
 1. the plain inventory is refused by preflight before any host changes (the message names the
    hosts, the formats and the fix), and the master, the Sentinels and the writes are untouched;
-2. with ``redis_replica_priority: 0`` on the trixie host (what docs/platforms.md prescribes) the run
-   passes: the Redis 8 replica follows the Redis 7.0 master in sync, every Sentinel knows it (with
-   priority 0), the invariant holds, a re-run changes nothing and no acknowledged write is lost.
+2. with ``redis_replica_priority: 0`` on the trixie host (what docs/platforms.md prescribes; when
+   that host is redis_initial_master, after a failover, preflight first asks for redis_initial_master
+   to name a bookworm host, and the test does so) the run passes: the Redis 8 replica follows the
+   Redis 7.0 master in sync, every Sentinel knows it (with priority 0), the invariant holds, a re-run
+   changes nothing and no acknowledged write is lost.
 
 The lab is restored afterwards (the node replaced again by a fresh bookworm host, converged).
 `make chaos` (HAKIT_CHAOS_ALL=1), not the fast subset.
@@ -80,6 +82,15 @@ def test_replica_upgraded_to_trixie_redis_8_follows_the_bookworm_master(healthy:
         # 2. What docs/platforms.md prescribes until the rest is upgraded: never promote it.
         lab.host_vars[replica] = {"redis_replica_priority": 0}
         res = lab.playbook()
+        if replica == lab.redis_nodes[0]:
+            # The replica (after a failover) is redis_initial_master by default: the master of a fresh
+            # cluster whatever its priority, so preflight wants redis_initial_master moved too.
+            said = " ".join(res.output.split())
+            log(f"priority 0 on the initial master: rc {res.rc}, changed {res.changed}")
+            assert res.rc != 0 and res.total_changed == 0, res.output[-4000:]
+            assert f"set redis_initial_master to {master}" in said, said[-4000:]
+            lab.extra_vars["redis_initial_master"] = master
+            res = lab.playbook()
         assert res.rc == 0, res.output[-6000:]
         assert lab.wait_invariant(timeout=180) == master, "the upgrade moved the master"
         lab.wait_replicas_synced(master, timeout=300)
@@ -116,6 +127,7 @@ def test_replica_upgraded_to_trixie_redis_8_follows_the_bookworm_master(healthy:
         # The suite's lab again: the node back on bookworm, without the override.
         lab.node_images.pop(replica, None)
         lab.host_vars.pop(replica, None)
+        lab.extra_vars.pop("redis_initial_master", None)
         lab.fresh_container(replica)
         res = lab.playbook()
         assert res.rc == 0, res.output[-5000:]

@@ -494,6 +494,80 @@ def test_two_sentinels_down_then_master_no_failover(healthy: Lab) -> None:
     assert lab.wait_invariant() == master
 
 
+def first_event(w: Writer, after: float, ok: bool) -> float | None:
+    """Seconds from `after` to the writer's first accepted (ok) or refused (not ok) write after it."""
+    ts = [e[0] for e in w.snapshot() if e[0] > after and e[2] == ok]
+    return min(ts) - after if ts else None
+
+
+def two_sentinels_down(lab: Lab, fenced: bool, prefix: str, hold: float) -> dict[str, object]:
+    """The two Sentinels other than the master's own stopped for `hold` s, with a writer straight to
+    the master (no WAIT: what the master itself accepts). Asserted (docs/fencing.md, two Sentinels
+    down): unfenced, every write accepted throughout; fenced, NOREPLICAS and, once refused, nothing
+    accepted until the Sentinels are back; no promotion either way; writable again once they are
+    back; every write the master accepted is still there. Returns the figures for the log."""
+    master = lab.wait_invariant()
+    stopped = others_of(lab, master)
+    wd = Writer(f"{prefix}-direct:{int(time.time())}", f"node:{master}", wait_ms=None)
+    wd.start()
+    wd.wait_progress(20)
+    for n in stopped:
+        lab.exec(n, "supervisorctl stop redis-sentinel")
+    t_down = time.time()  # both stopped: from here no majority can name anyone
+    try:
+        time.sleep(hold)
+        err = assert_writes(lab, master, accepted=not fenced, prefix=f"{prefix}-tail", seconds=2)
+        assert not fenced or "NOREPLICAS" in err, err
+        # One Sentinel left of three: no majority, so no promotion, and it still names the master.
+        assert all(lab.role(n) == "slave" for n in lab.redis_nodes if n != master), "a replica was promoted"
+        assert lab.sentinel_view(master) == master
+    finally:
+        # Taken before the starts: the first Sentinel back already makes a majority with the
+        # master's own, so the master may take writes again before the second start returns.
+        t_up = time.time()
+        for n in stopped:
+            lab.exec(n, "supervisorctl start redis-sentinel")
+    wait_for("writes accepted on the master again", lambda: wd.first_ok_after(t_up), 30, 0.2)
+    wd.wait_progress(20)
+    wd.stop()
+    down = [e for e in wd.snapshot() if t_down < e[0] < t_up]
+    fig = {"down_s": round(t_up - t_down, 1), "accepted": sum(1 for e in down if e[2]),
+           "refused": sum(1 for e in down if not e[2]), "fenced_after": first_event(wd, t_down, ok=False),
+           "writable_after": first_event(wd, t_up, ok=True),
+           "errors": sorted({e[4].split(":", 1)[-1].strip()[:40] for e in down if not e[2]})}  # fmt: skip
+    fig = {k: round(v, 2) if isinstance(v, float) else v for k, v in fig.items()}
+    log(f"{prefix}: two Sentinels down: {fig}")
+    if fenced:
+        t_fence = min(e[0] for e in down if not e[2])
+        assert not [e for e in down if e[2] and e[0] > t_fence], "the fenced master accepted writes again"
+    else:
+        assert fig["accepted"] and not fig["refused"], f"the unfenced master refused writes: {fig['errors']}"
+    assert not lab.missing(wd.ok_keys(), master), "a write the master accepted is gone (no failover took place)"
+    assert lab.wait_invariant() == master
+    return fig
+
+
+@pytest.mark.parametrize("mode", ["replica", "sentinels"])
+def test_two_sentinels_down_fencing_availability(healthy: Lab, mode: str) -> None:
+    """docs/fencing.md's availability with two of three Sentinels down (the replica up, the master
+    reachable): `replica` changes nothing, the master keeps writing; `sentinels` fences the master
+    (NOREPLICAS) until they are back, then it takes writes again. Neither fails over, and no
+    acknowledged write is lost. Held past down-after: a failover would have started by then."""
+    lab = healthy
+    converge_with(lab, redis_fencing=mode)
+    try:
+        master = lab.wait_invariant()
+        ws = start_writer(lab, f"2s-{mode}")
+        fig = two_sentinels_down(lab, fenced=mode == "sentinels", prefix=f"2s-{mode}", hold=DOWN_AFTER + 2)
+        ws.wait_progress(20, acked=True)
+        assert_no_acked_loss(lab, master, ws)
+        log(f"two Sentinels down, redis_fencing {mode}: {fig}, {ws.count(acked=True)} acknowledged via Sentinel")
+    finally:
+        lab.repair()
+        converge_with(lab, redis_fencing=None)
+    assert lab.wait_invariant() == master
+
+
 def test_rerun_with_failed_master_down_then_rejoined(healthy: Lab) -> None:
     lab = healthy
     old = lab.wait_invariant()

@@ -19,7 +19,15 @@ import redis
 from chaoslab import APP_PASSWORD, APP_RULES, APP_USER, REDIS_ERRORS, Lab, Writer, internal_password, log
 from redis.backoff import NoBackoff
 from redis.retry import Retry
-from test_faults import assert_no_acked_loss, assert_rerun_unchanged
+from test_faults import (
+    FENCE_BOUND,
+    FENCE_PROGRAM,
+    assert_no_acked_loss,
+    assert_rerun_unchanged,
+    converge_with,
+    replica_down,
+    two_sentinels_down,
+)
 
 NEW_PASSWORD = 'r0tated "p@ss" \\ #$ \u00e9'
 NEW_SENTINEL_PASSWORD = "r0tated sentinel 'pw' #$"
@@ -59,9 +67,13 @@ def logs_in(node: str, port: int, password: str, username: str | None = None) ->
         return False
 
 
-def rotate(lab: Lab, monkeypatch: pytest.MonkeyPatch, to: tuple[str, str], app_passwords: list[str]) -> float:
+def rotate(
+    lab: Lab, monkeypatch: pytest.MonkeyPatch, to: tuple[str, str], app_passwords: list[str],
+    keep: dict[str, object] | None = None,
+) -> float:  # fmt: skip
     """One playbook run moving redis_password/sentinel_password to `to` (the current ones given as
-    previous); returns its seconds. The lab's own clients follow (chaoslab's module constants)."""
+    previous); returns its seconds. The lab's own clients follow (chaoslab's module constants).
+    `keep`: other inventory variables the run keeps (redis_fencing), since it replaces extra_vars."""
     old = (chaoslab.PASSWORD, chaoslab.SENTINEL_PASSWORD)
     monkeypatch.setattr(chaoslab, "PASSWORD", to[0])
     monkeypatch.setattr(chaoslab, "SENTINEL_PASSWORD", to[1])
@@ -70,6 +82,7 @@ def rotate(lab: Lab, monkeypatch: pytest.MonkeyPatch, to: tuple[str, str], app_p
         "redis_password_previous": old[0],
         "sentinel_password_previous": old[1],
         "redis_users": [{"name": APP_USER, "passwords": app_passwords, "rules": APP_RULES}],
+        **(keep or {}),
     }
     # With -vvv under the process-list sampler: test_security.py scans both for every password any
     # inventory gave the lab, the rotated ones included.
@@ -136,3 +149,76 @@ def test_every_password_rotates_under_load_then_a_failover_works(rotated: Lab, m
     lab.wait_replicas_synced(new)
     writer.wait_progress(20, acked=True)
     assert_no_acked_loss(lab, new, writer)
+
+
+FENCE_LOG = f"/var/log/supervisor/{FENCE_PROGRAM}.log"
+
+
+def fence_log_lines(lab: Lab) -> dict[str, int]:
+    """Lines of each redis node's watchdog log: what it logs after a mark is what it did since."""
+    return {n: int(lab.exec(n, f"cat {FENCE_LOG} 2>/dev/null | wc -l").stdout.strip() or 0) for n in lab.redis_nodes}
+
+
+def fence_log_since(lab: Lab, mark: dict[str, int]) -> dict[str, list[str]]:
+    return {n: lab.exec(n, f"tail -n +{mark[n] + 1} {FENCE_LOG} 2>/dev/null").stdout.splitlines() for n in mark}
+
+
+def assert_fence_works(lab: Lab, mode: str) -> None:
+    """The fence after the rotation, on the new passwords: `sentinels` fences with two Sentinels down
+    and unfences once they are back (its Sentinel queries log in with the new password: the old one
+    is gone from their ACLs); `replica` refuses writes with the replica down."""
+    if mode == "sentinels":
+        two_sentinels_down(lab, fenced=True, prefix="rotated-2s", hold=FENCE_BOUND + 0.5)
+    else:
+        replica_down(lab, fenced=True)
+
+
+@pytest.mark.parametrize("mode", ["sentinels", "replica"])
+def test_rotation_with_fencing_fences_nothing_then_the_fence_works(
+    rotated: Lab, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """Issue 13 with issue 12's rotation: under `redis_fencing` the password rotation (the same run as
+    the test above) refuses no write, so no fence is triggered, and with `sentinels` the watchdog,
+    not restarted, keeps logging in to Redis and the Sentinels throughout (it re-reads its settings,
+    new password first). Afterwards the fence still works, a re-run is changed=0, no acknowledged
+    write is lost. The passwords and redis_fencing are put back at the end."""
+    lab = rotated
+    converge_with(lab, redis_fencing=mode)
+    original = (chaoslab.PASSWORD, chaoslab.SENTINEL_PASSWORD)
+    try:
+        master = lab.wait_invariant()
+        syncs = sync_counters(lab, master)
+        pids = {n: lab.pid(n, FENCE_PROGRAM) for n in lab.redis_nodes}
+        assert mode != "sentinels" or all(pids.values()), f"the watchdog is not running: {pids}"
+        mark = fence_log_lines(lab)
+        writer = AppWriter(f"rotation-{mode}:{int(time.time())}", APP_PASSWORD)
+        writer.start()
+        writer.wait_progress(20, acked=True)
+        t0 = time.time()
+        seconds = rotate(lab, monkeypatch, (NEW_PASSWORD, NEW_SENTINEL_PASSWORD), [APP_PASSWORD, NEW_APP_PASSWORD],
+                         keep={"redis_fencing": mode})  # fmt: skip
+        writer.wait_progress(20, acked=True)
+        t1 = time.time()
+        during = [e for e in writer.snapshot() if t0 <= e[0] <= t1]
+        refused = [e[4] for e in during if not e[2]]
+        log(f"rotation under redis_fencing {mode} in {seconds:.0f} s: {sum(1 for e in during if e[2])} writes "
+            f"accepted, {len(refused)} refused, longest gap {writer.longest_gap(t0, t1):.2f} s")  # fmt: skip
+        assert not refused, f"writes refused during the rotation: {refused[:3]}"
+        # The watchdog neither fenced nor failed a check (a failed login to Redis is a failed check).
+        said = fence_log_since(lab, mark)
+        assert not [ln for lines in said.values() for ln in lines if "fenced" in ln or "check failed" in ln], said
+        assert {n: lab.pid(n, FENCE_PROGRAM) for n in lab.redis_nodes} == pids, "the rotation restarted the watchdog"
+        assert lab.wait_invariant() == master, "the rotation moved the master"
+        assert sync_counters(lab, master) == syncs, "the replication link dropped (a resync) during the rotation"
+        assert not logs_in(master, 6379, original[0]), "the old redis_password still logs in"
+        assert_rerun_unchanged(lab, master)
+        assert_fence_works(lab, mode)
+        writer.wait_progress(20, acked=True)
+        assert_no_acked_loss(lab, master, writer)
+    finally:
+        lab.repair()
+        lab.wait_invariant(timeout=180)
+        if original[0] != chaoslab.PASSWORD:
+            rotate(lab, monkeypatch, original, [APP_PASSWORD], keep={"redis_fencing": mode})
+        lab.extra_vars = {}
+        converge_with(lab, redis_fencing=None)

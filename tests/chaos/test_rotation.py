@@ -204,9 +204,13 @@ def test_rotation_with_fencing_fences_nothing_then_the_fence_works(
         log(f"rotation under redis_fencing {mode} in {seconds:.0f} s: {sum(1 for e in during if e[2])} writes "
             f"accepted, {len(refused)} refused, longest gap {writer.longest_gap(t0, t1):.2f} s")  # fmt: skip
         assert not refused, f"writes refused during the rotation: {refused[:3]}"
-        # The watchdog neither fenced nor failed a check (a failed login to Redis is a failed check).
+        # The watchdog neither fenced nor had a login refused: a refused login to Redis fails its check
+        # with the server's error (RespError: WRONGPASS). A timeout (a stalled, loaded host: seen once
+        # at a load average of 17) is no login problem and fences nothing; it is only logged.
         said = fence_log_since(lab, mark)
-        assert not [ln for lines in said.values() for ln in lines if "fenced" in ln or "check failed" in ln], said
+        log(f"watchdog log during the rotation: {said}")
+        bad = [ln for lines in said.values() for ln in lines if "fenced" in ln or "RespError" in ln]
+        assert not bad, said
         assert {n: lab.pid(n, FENCE_PROGRAM) for n in lab.redis_nodes} == pids, "the rotation restarted the watchdog"
         assert lab.wait_invariant() == master, "the rotation moved the master"
         assert sync_counters(lab, master) == syncs, "the replication link dropped (a resync) during the rotation"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.hakit.redis.plugins.module_utils._ha import pairs_to_dict, to_int
+from ansible_collections.hakit.redis.plugins.module_utils._ha import flags_of, pairs_to_dict, to_int
 
 BAD_FLAGS = ("s_down", "o_down", "disconnected")
 
@@ -42,6 +42,12 @@ def parse_sentinel_replicas(reply: Any) -> list[Replica]:
             )
         )
     return out
+
+
+def failover_running(reply: Any) -> bool:
+    """Whether a SENTINEL MASTER reply shows that Sentinel still running a failover of the master
+    (the flag ha_check reports too): a new one sent meanwhile is refused or races the old one."""
+    return "failover_in_progress" in flags_of(pairs_to_dict(reply))
 
 
 def parse_info(text: str) -> dict[str, str]:

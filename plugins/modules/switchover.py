@@ -12,6 +12,8 @@ description:
   - A planned failover (switchover). It refuses, before changing anything, when the Sentinels name no master
     by majority or cannot reach their quorum (C(SENTINEL CKQUORUM)), or when the target is no replica of the
     master, is flagged down, has its link down, has C(replica-priority 0), or lags more than O(max_lag_bytes).
+    A failover some Sentinel still runs (for example the previous switchover's) is waited for, up to 15
+    seconds, before anything is paused; a longer one is refused.
   - "Then, on the master, C(CLIENT PAUSE WRITE), which holds every write while clients stay connected. It
     waits until the target has every byte the master has (so every acknowledged write is on the target),
     asks a Sentinel for C(SENTINEL FAILOVER), and waits until the target is master and a majority of the
@@ -132,6 +134,7 @@ from ansible_collections.hakit.redis.plugins.module_utils._resp import RespError
 from ansible_collections.hakit.redis.plugins.module_utils._switchover import (
     Replica,
     choose,
+    failover_running,
     master_view,
     merge,
     parse_info,
@@ -211,6 +214,31 @@ def ckquorum(cluster: Cluster, sentinels: list[str], name: str) -> tuple[str | N
     return None, last
 
 
+def failovers_running(cluster: Cluster, sentinels: list[str], name: str) -> list[str]:
+    """The Sentinels that still run a failover of `name` (unreachable ones left out)."""
+    running = []
+    for address in sentinels:
+        try:
+            if failover_running(cluster.sentinel(address, ["SENTINEL", "MASTER", name])[0]):
+                running.append(address)
+        except (OSError, RespError):
+            continue
+    return running
+
+
+def wait_no_failover(cluster: Cluster, sentinels: list[str], name: str, timeout: float = SENTINEL_SETTLE_S) -> None:
+    """Before any change: wait for a failover still running (e.g. the previous switchover's, whose
+    Sentinel reconfigures the old master after the new one answers) to end, or refuse."""
+    deadline = time.monotonic() + timeout
+    while running := failovers_running(cluster, sentinels, name):
+        if time.monotonic() > deadline:
+            raise Refused(
+                f"a failover of {name} is still in progress on Sentinel(s) {', '.join(running)} after {timeout:.0f} s; "
+                "wait until hakit.redis.status is healthy, then run the switchover again"
+            )
+        time.sleep(0.5)
+
+
 def gather(cluster: Cluster, params: dict[str, Any]) -> tuple[str, Replica | None, list[Replica], str]:
     """(master, chosen replica or None when the target is already master, all replicas, sentinel)."""
     sentinels, name = params["sentinels"], params["master_name"]
@@ -226,6 +254,7 @@ def gather(cluster: Cluster, params: dict[str, Any]) -> tuple[str, Replica | Non
     sentinel, answer = ckquorum(cluster, sentinels, name)
     if sentinel is None or not answer.startswith("OK"):
         raise Refused(f"the Sentinels cannot reach their quorum ({answer}): a failover could not be authorised")
+    wait_no_failover(cluster, sentinels, name)
     deadline = time.monotonic() + SENTINEL_SETTLE_S
     while True:
         try:

@@ -96,3 +96,16 @@ def test_sentinel_behind_the_master_is_waited_for_not_refused() -> None:
     assert not sentinel_behind([replica()], online, "10.0.0.12:6379"), "both agree: nothing to wait for"
     assert not sentinel_behind([], online, "10.0.0.14:6379"), "down on the master too: refuse at once"
     assert not sentinel_behind([replica(priority=0)], online, None), "priority 0 is no lag: refuse at once"
+
+
+# A switchover right after another: a Sentinel still running the previous failover (it
+# reconfigures the old master after the new one answers) must be waited for before writes pause.
+@pytest.mark.parametrize(
+    "flags, running",
+    [("master", False), ("master,failover_in_progress", True), ("master,s_down,o_down,failover_in_progress", True)],
+)
+def test_failover_running_reads_the_master_flags(flags: str, running: bool) -> None:
+    from ansible_collections.hakit.redis.plugins.module_utils._switchover import failover_running
+
+    assert failover_running(["name", "mymaster", "flags", flags]) is running
+    assert failover_running({"name": "mymaster", "flags": flags}) is running

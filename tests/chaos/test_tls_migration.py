@@ -96,6 +96,18 @@ def port_open(node: str, port: int) -> bool:
         return False
 
 
+def timed_run(lab: Lab, writer: Writer, label: str, kind: str) -> float:
+    """One topology run under a steady writer: it must pass; returns (and logs) its longest write gap."""
+    start = time.time()
+    run = lab.playbook()
+    assert run.rc == 0, run.output[-6000:]
+    gap = writer.longest_gap(start, time.time())
+    log(f"{label} {run.seconds:.0f} s, {kind} writer's longest gap {gap:.2f} s")
+    log(f"  {gap_detail(writer, start, time.time())}")
+    writer.wait_progress(20, acked=True)
+    return gap
+
+
 def test_plaintext_to_tls_in_place_no_restart_no_failover(plain_lab: Lab) -> None:
     lab = plain_lab
     master = lab.wait_invariant()
@@ -130,13 +142,7 @@ def test_plaintext_to_tls_in_place_no_restart_no_failover(plain_lab: Lab) -> Non
     assert all(plaintext_answers(n, chaoslab.SENTINEL_PORT) for n in lab.sentinel_nodes), "a check run moved a Sentinel"
 
     # Run 1: TLS beside plaintext.
-    t1 = time.time()
-    run1 = lab.playbook()
-    assert run1.rc == 0, run1.output[-6000:]
-    gap1 = plain.longest_gap(t1, time.time())
-    log(f"run 1 (TLS opened, Sentinels moved) {run1.seconds:.0f} s, plaintext writer's longest gap {gap1:.2f} s")
-    log(f"  {gap_detail(plain, t1, time.time())}")
-    plain.wait_progress(20, acked=True)
+    gap1 = timed_run(lab, plain, "run 1 (TLS opened, Sentinels moved)", "plaintext")
     for node in lab.redis_nodes:
         assert plaintext_answers(node, PLAIN_PORT), f"{node}: plaintext closed by run 1"
     for node in lab.sentinel_nodes:
@@ -157,13 +163,7 @@ def test_plaintext_to_tls_in_place_no_restart_no_failover(plain_lab: Lab) -> Non
 
     # Run 2: plaintext closed.
     del lab.extra_vars["redis_tls_plaintext_port"]
-    t2 = time.time()
-    run2 = lab.playbook()
-    assert run2.rc == 0, run2.output[-6000:]
-    gap2 = moved.longest_gap(t2, time.time())
-    log(f"run 2 (plaintext closed) {run2.seconds:.0f} s, TLS writer's longest gap {gap2:.2f} s")
-    log(f"  {gap_detail(moved, t2, time.time())}")
-    moved.wait_progress(20, acked=True)
+    gap2 = timed_run(lab, moved, "run 2 (plaintext closed)", "TLS")
     for node in lab.redis_nodes:
         assert not port_open(node, PLAIN_PORT), f"{node}: plaintext port {PLAIN_PORT} still open after run 2"
         assert not plaintext_answers(node, TLS_PORT), f"{node}: TLS port answers plaintext"

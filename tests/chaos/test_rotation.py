@@ -215,6 +215,7 @@ def test_rotation_with_fencing_fences_nothing_then_the_fence_works(
         assert lab.wait_invariant() == master, "the rotation moved the master"
         assert sync_counters(lab, master) == syncs, "the replication link dropped (a resync) during the rotation"
         assert not logs_in(master, 6379, original[0]), "the old redis_password still logs in"
+        assert not logs_in("node3", 26379, original[1]), "the old sentinel_password still logs in"
         assert_rerun_unchanged(lab, master)
         assert_fence_works(lab, mode)
         writer.wait_progress(20, acked=True)

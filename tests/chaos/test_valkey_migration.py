@@ -20,6 +20,7 @@ test_topology3.py it builds its own lab on the suite's addresses once the others
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 
@@ -58,6 +59,18 @@ def server_name(lab: Lab, node: str) -> str:
     return str(info.get("server_name") or "redis") + " " + str(info.get("valkey_version") or info["redis_version"])
 
 
+def where_gap(w: Writer, marks: list[tuple[str, float]], end: float) -> str:
+    """Where the writer's longest gap fell: between which steps, and the errors it saw meanwhile."""
+    times = sorted(t for t, _, ok, _, _ in w.snapshot() if ok)
+    pairs = [(a, b) for a, b in itertools.pairwise(times) if b >= marks[0][1] and a <= end]
+    if not pairs:
+        return "no gap"
+    a, b = max(pairs, key=lambda p: p[1] - p[0])
+    step = [name for name, t in marks if t <= a][-1]
+    errors = sorted({e[4][:80] for e in w.snapshot() if a < e[0] < b and not e[2]})
+    return f"it began {a - marks[0][1]:.1f} s in, after the step '{step}'; errors meanwhile: {errors[:4]}"
+
+
 def test_redis_7_to_valkey_8_by_replacement_loses_no_acknowledged_write(old_cluster: Lab) -> None:
     lab = old_cluster
     old_master = lab.wait_invariant()
@@ -69,6 +82,7 @@ def test_redis_7_to_valkey_8_by_replacement_loses_no_acknowledged_write(old_clus
         w.start()
         w.wait_progress(20, acked=True)
     t_start = time.time()
+    marks: list[tuple[str, float]] = [("start", t_start)]
 
     # 1. Valkey replicas (and Sentinels) join the Redis master
     for n in NEW:
@@ -83,6 +97,7 @@ def test_redis_7_to_valkey_8_by_replacement_loses_no_acknowledged_write(old_clus
     for n in NEW:
         assert server_name(lab, n).startswith("valkey 8."), server_name(lab, n)
     t_joined = time.time()
+    marks.append(("Valkey replicas joined and in sync", t_joined))
     log(f"step 1: Valkey replicas in sync in {t_joined - t_start:.0f} s")
 
     # 2. the master moves to Valkey
@@ -94,11 +109,13 @@ def test_redis_7_to_valkey_8_by_replacement_loses_no_acknowledged_write(old_clus
     res = lab.playbook("site")
     assert res.rc == 0, res.output[-6000:]
     t_switch = time.time()
+    marks.append(("priorities set (site run)", t_switch))
     res = lab.playbook("switchover", extra={"target": "node4"})
     assert res.rc == 0, res.output[-6000:]
     for w in (wv, ws):
         w.wait_progress(20, acked=True)
     t_switched = time.time()
+    marks.append(("switchover to node4 done", t_switched))
     gv, gs = wv.longest_gap(t_switch, t_switched), ws.longest_gap(t_switch, t_switched)
     gaps = f"via VIP {gv:.2f} s, via Sentinel {gs:.2f} s"
     log(f"step 2: switchover to node4 in {res.seconds:.0f} s; longest write gap {gaps}")
@@ -108,14 +125,18 @@ def test_redis_7_to_valkey_8_by_replacement_loses_no_acknowledged_write(old_clus
     assert res.rc == 0, res.output[-6000:]
     lab.redis_nodes.remove("node1")
     lab.sentinel_nodes.remove("node1")
+    marks.append(("node1 removed", time.time()))
     res = lab.playbook("remove_node", extra={"node": "node2"})
     assert res.rc == 0, res.output[-6000:]
+    marks.append(("node2 removed", time.time()))
     lab.redis_nodes.remove("node2")
     lab.sentinel_nodes.remove("node2")
     lab.extra_vars.pop("redis_mixed_formats_accepted")
     for n in OLD:
         lab.stop_node(n)
+    marks.append(("old nodes stopped", time.time()))
     res = lab.playbook("topology4")
+    marks.append(("topology4 run on the new inventory", time.time()))
     assert res.rc == 0, res.output[-6000:]
     new_master = lab.wait_invariant(timeout=180)
     assert new_master == "node4"
@@ -133,4 +154,5 @@ def test_redis_7_to_valkey_8_by_replacement_loses_no_acknowledged_write(old_clus
         gap = w.longest_gap(t_start, t_end)
         log(f"{w.name}: {len(acked)} acknowledged, {w.count()} ok, lost {len(lost)}, "
             f"longest gap over the migration {gap:.2f} s ({t_end - t_start:.0f} s)")  # fmt: skip
+        log(f"{w.name}: the longest gap {where_gap(w, marks, t_end)}")
         assert not lost, f"{len(lost)} of {len(acked)} acknowledged writes lost, e.g. {lost[:5]}"

@@ -9,11 +9,14 @@ node4 to the lab) last.
 from __future__ import annotations
 
 import os
+import re
 import time
+import urllib.request
 
 import pytest
 from chaoslab import (
     DOWN_AFTER_MS,
+    IPS,
     ISOLATED_WINDOW_BOUND,
     MIN_REPLICAS_MAX_LAG,
     PROGRAMS,
@@ -644,23 +647,56 @@ def processes(lab: Lab, node: str, names: tuple[str, ...]) -> list[str]:
     return [line for line in out.splitlines() if any(name in line for name in names)]
 
 
+EXPORTER_PROGRAM = "prometheus-redis-exporter"
+VIP_METRIC_FILE = "/var/lib/prometheus/node-exporter/hakit_redis_vip.prom"
+
+
+def exporter_scrape(node: str, path: str = "metrics") -> str:
+    """What node's exporter serves on IP:9121/path, read over the lab network as Prometheus would."""
+    with urllib.request.urlopen(f"http://{IPS[node]}:9121/{path}", timeout=10) as resp:
+        return resp.read().decode()
+
+
+def assert_exporter_up(lab: Lab, node: str) -> None:
+    """node's exporter reports its redis-server up (redis_up 1, over rediss:// in a TLS lab, with
+    the CA and the client certificate) and the VIP metric's writer its 0 or 1."""
+    args = " ".join(processes(lab, node, ("/usr/bin/prometheus-redis-exporter",)))
+    scheme = "rediss" if TLS else "redis"
+    assert f"-redis.addr={scheme}://" in args, f"{node}'s exporter does not scrape {scheme}://: {args}"
+    if TLS:
+        assert "-tls-ca-cert-file=" in args and "-tls-client-cert-file=" in args, args
+    wait_for(f"{node}'s exporter reports redis_up 1", lambda: re.search(r"(?m)^redis_up 1$", exporter_scrape(node)), 60)
+    assert re.search(r'(?m)^redis_instance_info\{.*role="(master|slave)"', exporter_scrape(node))
+    vip = lab.exec(node, f"cat {VIP_METRIC_FILE}").stdout
+    assert re.search(r"(?m)^hakit_redis_vip_held\{[^}]*\} [01]$", vip), f"{node}'s VIP metric: {vip!r}"
+
+
 def test_remove_the_added_replica_then_rerun(healthy: Lab) -> None:
     """hakit.redis.remove_node (issue 14) takes node4 out again: the Sentinels forget it, the
     topology run without it changes the VIP peers and min-replicas-to-write back, writes go on.
     node4 runs the fence watchdog, the exporter and the VIP metric's writer as well (its own host
-    variables, so the other nodes keep the defaults): a --check run leaves them all running, the
-    removal stops and unregisters every one, and a second removal changes nothing."""
+    variables, so the other nodes keep the defaults): its exporter reports redis_up 1 (through
+    rediss:// with the CA and a client certificate in a TLS lab, where a certificate rotation then
+    restarts it on the new files), a --check run leaves them all running, the removal stops and
+    unregisters every one, and a second removal changes nothing."""
     lab = healthy
     if "node4" not in lab.redis_nodes:
         lab.add_replica("node4")
-    # The exporter does not speak TLS (its preflight refuses exporter_enabled with redis_tls): the TLS
-    # lab runs only the fence watchdog among the helpers.
-    helpers = (FENCE_PROGRAM,) if TLS else HELPER_PROGRAMS
-    lab.host_vars["node4"] = {"redis_fencing": "sentinels", "exporter_enabled": not TLS}
+    lab.host_vars["node4"] = {"redis_fencing": "sentinels", "exporter_enabled": True}
     try:
         converge_with(lab)
         running = supervised(lab, "node4")
-        assert all(running.get(p) == "RUNNING" for p in helpers), f"node4 before the removal: {running}"
+        assert all(running.get(p) == "RUNNING" for p in HELPER_PROGRAMS), f"node4 before the removal: {running}"
+        assert_exporter_up(lab, "node4")
+        if TLS:
+            # A rotation (new certificates of the same CA, one re-run): the exporter restarts on its new
+            # files and scrapes again through TLS.
+            old = lab.pid("node4", EXPORTER_PROGRAM)
+            lab.make_certificates(keep_ca=True)
+            converge_with(lab)
+            assert lab.pid("node4", EXPORTER_PROGRAM) not in (0, old), "the exporter kept its old certificate"
+            assert_exporter_up(lab, "node4")
+            running = supervised(lab, "node4")
         master = lab.wait_invariant()
         if master == "node4":
             assert lab.playbook("switchover", extra={"target": "node1"}).rc == 0

@@ -652,9 +652,13 @@ VIP_METRIC_FILE = "/var/lib/prometheus/node-exporter/hakit_redis_vip.prom"
 
 
 def exporter_scrape(node: str, path: str = "metrics") -> str:
-    """What node's exporter serves on IP:9121/path, read over the lab network as Prometheus would."""
-    with urllib.request.urlopen(f"http://{IPS[node]}:9121/{path}", timeout=10) as resp:
-        return resp.read().decode()
+    """What node's exporter serves on IP:9121/path, read over the lab network as Prometheus would
+    ("" while it does not answer: a restart)."""
+    try:
+        with urllib.request.urlopen(f"http://{IPS[node]}:9121/{path}", timeout=10) as resp:
+            return resp.read().decode()
+    except OSError:
+        return ""
 
 
 def assert_exporter_up(lab: Lab, node: str) -> None:

@@ -9,15 +9,16 @@ failover, and no acknowledged write is lost.
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 import time
 
 import chaoslab
 import pytest
-from chaoslab import IPS, Lab, Writer, log
+from chaoslab import IPS, Lab, Writer, log, wait_for
 from cryptography import x509
-from test_faults import assert_no_acked_loss, assert_rerun_unchanged
+from test_faults import VIP_METRIC_FILE, assert_no_acked_loss, assert_rerun_unchanged, exporter_scrape, processes
 from test_rotation import sync_counters
 
 pytestmark = pytest.mark.skipif(not chaoslab.TLS, reason="HAKIT_CHAOS_TLS=1 runs the TLS lab")
@@ -62,3 +63,43 @@ def test_certificate_rotation_under_load_no_restart_no_failover(healthy: Lab) ->
     assert_no_acked_loss(lab, master, writer)
     lab.ha_check()
     assert_rerun_unchanged(lab, master)
+
+
+EXPORTER_PROGRAMS = ("prometheus-redis-exporter", "hakit-vip-metric")
+
+
+def test_exporter_scrapes_redis_and_sentinel_over_tls(healthy: Lab) -> None:
+    """The exporter on every node (exporter_enabled): /metrics reports redis_up 1 through rediss://
+    (the local Redis, the Sentinel on node3), each redis host's /scrape?target=rediss://IP:26379 its
+    Sentinel (the master's address, CKQUORUM), the VIP metric is 1 on one redis host, and a re-run
+    changes nothing. Afterwards its programs are taken off by hand (turning exporter_enabled off
+    leaves them running, docs/monitoring.md) and the run without it drops the ACL users again."""
+    lab = healthy
+    master = lab.wait_invariant()
+    lab.extra_vars["exporter_enabled"] = True
+    try:
+        res = lab.playbook()
+        assert res.rc == 0, res.output[-6000:]
+        log(f"converge with the exporter {res.seconds:.0f} s")
+        for node in lab.nodes:
+            args = " ".join(processes(lab, node, ("/usr/bin/prometheus-redis-exporter",)))
+            assert f"-redis.addr=rediss://{IPS[node]}:" in args, f"{node}: {args}"
+            assert "-tls-client-key-file=/etc/prometheus/redis-exporter.key" in args, f"{node}: {args}"
+            wait_for(f"{node}'s /metrics up", lambda n=node: re.search(r"(?m)^redis_up 1$", exporter_scrape(n)), 60)
+        for node in lab.redis_nodes:
+            text = exporter_scrape(node, f"scrape?target=rediss://{IPS[node]}:26379")
+            assert re.search(r"(?m)^redis_up 1$", text), f"{node}'s Sentinel target: {text[-2000:]}"
+            status = re.search(r'(?m)^redis_sentinel_master_status\{[^}]*master_address="([^"]+)"[^}]*\} 1$', text)
+            assert status and status[1] == f"{IPS[master]}:6379", f"{node}'s Sentinel names {status and status[1]}"
+            assert re.search(r"(?m)^redis_sentinel_master_ckquorum_status\{[^}]*\} 1$", text), text[-2000:]
+        held = {n: lab.exec(n, f"cat {VIP_METRIC_FILE}").stdout for n in lab.redis_nodes}
+        ones = [n for n, v in held.items() if re.search(r"(?m)^hakit_redis_vip_held\{[^}]*\} 1$", v)]
+        assert ones == [master], f"VIP metric: {held}"
+        assert_rerun_unchanged(lab, master)
+    finally:
+        lab.extra_vars.pop("exporter_enabled", None)
+        conf = " ".join(f"/etc/supervisor/conf.d/{p}.conf" for p in EXPORTER_PROGRAMS)
+        for node in lab.nodes:
+            lab.exec(node, f"supervisorctl stop {' '.join(EXPORTER_PROGRAMS)}; rm -f {conf}; supervisorctl update")
+    res = lab.playbook()
+    assert res.rc == 0, res.output[-6000:]

@@ -11,9 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.hakit.redis.plugins.module_utils._ha import flags_of, pairs_to_dict, to_int
+from ansible_collections.hakit.redis.plugins.module_utils._ha import flags_of, join, pairs_to_dict, to_int
 
 BAD_FLAGS = ("s_down", "o_down", "disconnected")
+# sentinelSelectSlave (redis src/sentinel.c) skips a replica whose last INFO is older than three
+# INFO periods (3 x 10 s) or that has not answered a PING for five ping periods (5 x 1 s).
+INFO_VALID_MS = 30000
+PING_VALID_MS = 5000
 
 
 @dataclass
@@ -26,6 +30,12 @@ class Replica:
     flags: set[str] = field(default_factory=set)
     offset: int | None = None
     online: bool = False
+    # What the Sentinel's last INFO of the replica said: its role, the master it follows, and how
+    # old that INFO is (ms); with the age of its last good PING reply (ms). None: not reported.
+    role_reported: str = "slave"
+    master_address: str | None = None
+    info_age_ms: int | None = None
+    ping_age_ms: int | None = None
 
 
 def parse_sentinel_replicas(reply: Any) -> list[Replica]:
@@ -39,9 +49,19 @@ def parse_sentinel_replicas(reply: Any) -> list[Replica]:
                 priority=to_int(entry.get("slave-priority")) or 0,
                 link_ok=str(entry.get("master-link-status")) == "ok",
                 flags=set(str(entry.get("flags", "")).split(",")),
+                role_reported=str(entry.get("role-reported", "slave")),
+                master_address=_master_of(entry),
+                info_age_ms=to_int(entry.get("info-refresh")),
+                ping_age_ms=to_int(entry.get("last-ok-ping-reply")),
             )
         )
     return out
+
+
+def _master_of(entry: dict[str, Any]) -> str | None:
+    """The master a SENTINEL REPLICAS entry says the replica follows (None: not reported)."""
+    host = entry.get("master-host")
+    return join(host, entry.get("master-port")) if host and host != "?" else None
 
 
 def failover_running(reply: Any) -> bool:
@@ -123,3 +143,44 @@ def sentinel_behind(replicas: list[Replica], online: dict[str, tuple[bool, int]]
             if known is None or not known.link_ok:
                 return True
     return False
+
+
+def sentinel_unready(replica: Replica | None, master: str) -> str | None:
+    """Why one Sentinel is not yet ready to see `replica` promoted safely, or None.
+
+    The trap: a Sentinel keeps the role a replica reported in its last INFO, read every 10 s. Right
+    after a switchover its last INFO of the old master was taken before the module demoted it, so it
+    still says role master. If the next switchover promotes that node before this Sentinel reads INFO
+    again, the Sentinel sees "a replica that has reported master for more than 8 s" and, not having
+    the new epoch yet, turns it back into a replica (+convert-to-slave): the failover then hangs in
+    wait-promotion until failover-timeout. Once its INFO says slave, a promotion is a fresh role change
+    that Sentinel waits 8 s on, by which time the new configuration has reached it.
+    """
+    if replica is None:
+        return "does not list it as a replica yet"
+    bad = sorted(replica.flags & set(BAD_FLAGS))
+    if bad:
+        return f"flags it {','.join(bad)}"
+    if replica.role_reported != "slave":
+        return f"last read role {replica.role_reported} from it (its INFO predates the demotion)"
+    if replica.master_address and replica.master_address != master:
+        return f"last saw it follow {replica.master_address}, not {master}"
+    if not replica.link_ok:
+        return "last saw its replication link down"
+    if replica.priority <= 0:
+        return "sees replica-priority 0 on it"
+    if replica.info_age_ms is not None and replica.info_age_ms > INFO_VALID_MS:
+        return f"has no INFO from it for {replica.info_age_ms} ms, so it would not select it"
+    if replica.ping_age_ms is not None and replica.ping_age_ms > PING_VALID_MS:
+        return f"has had no PING reply from it for {replica.ping_age_ms} ms"
+    return None
+
+
+def sentinels_unready(views: dict[str, list[Replica]], target: str, master: str) -> dict[str, str]:
+    """Sentinel address -> why it is not ready for `target` to be promoted (ready ones left out)."""
+    out: dict[str, str] = {}
+    for sentinel, replicas in views.items():
+        why = sentinel_unready(next((r for r in replicas if r.address == target), None), master)
+        if why:
+            out[sentinel] = why
+    return out

@@ -27,6 +27,16 @@ description:
   - A Sentinel reads a replica's C(INFO) every 10 seconds, so right after a move it may not list the new
     replica yet, or still see its link down, while the master lists it online. The module waits up to 15
     seconds for the Sentinel to catch up before it refuses for that reason.
+  - Before it pauses anything it also waits, up to 15 seconds, until every Sentinel that answers has read the
+    target in a fresh C(INFO) as a replica of the master (C(SENTINEL REPLICAS) fields C(role-reported),
+    C(master-host), C(master-link-status), C(slave-priority), C(info-refresh), C(last-ok-ping-reply), and
+    no C(s_down), C(o_down) or C(disconnected) flag), and refuses when one does not.
+    Right after a switchover a Sentinel's last C(INFO) of the demoted master was read before its demotion and
+    still says role master for up to 10 seconds. Promoting that node again in that window lets such a
+    Sentinel, which does not have the new configuration yet, turn it back into a replica
+    (C(+convert-to-slave)), and the failover then hangs until C(failover-timeout).
+    So a switchover started right after another one waits up to 10 seconds, with writes flowing, before it
+    pauses them.
   - The switch is idempotent. When the target (or, without O(target), any master the Sentinels agree on) is
     already the master, nothing is done.
 author: hakit.redis contributors (@hakit)
@@ -140,6 +150,7 @@ from ansible_collections.hakit.redis.plugins.module_utils._switchover import (
     parse_info,
     parse_sentinel_replicas,
     sentinel_behind,
+    sentinels_unready,
 )
 
 # A Sentinel reads each replica's INFO every 10 s: how long to wait for it to catch up with the
@@ -239,6 +250,35 @@ def wait_no_failover(cluster: Cluster, sentinels: list[str], name: str, timeout:
         time.sleep(0.5)
 
 
+def replica_views(cluster: Cluster, sentinels: list[str], name: str) -> dict[str, list[Replica]]:
+    """Sentinel address -> the replicas it lists (SENTINEL REPLICAS); unreachable ones left out."""
+    views: dict[str, list[Replica]] = {}
+    for address in sentinels:
+        try:
+            views[address] = parse_sentinel_replicas(cluster.sentinel(address, ["SENTINEL", "REPLICAS", name])[0])
+        except (OSError, RespError):
+            continue
+    return views
+
+
+def wait_sentinels_ready(
+    cluster: Cluster, params: dict[str, Any], master: str, target: str, timeout: float = SENTINEL_SETTLE_S
+) -> None:
+    """Before any change: wait until every Sentinel that answers has read, in a fresh INFO, the target
+    as a replica of `master` with its link up (sentinel_unready says why that matters), or refuse."""
+    deadline = time.monotonic() + timeout
+    sentinels, name = params["sentinels"], params["master_name"]
+    while unready := sentinels_unready(replica_views(cluster, sentinels, name), target, master):
+        if time.monotonic() > deadline:
+            reasons = "; ".join(f"Sentinel {address} {why}" for address, why in sorted(unready.items()))
+            raise Refused(
+                f"the Sentinels do not all see {target} as a good replica of {master} after {timeout:.0f} s "
+                f"({reasons}); a promotion now could be undone by such a Sentinel. "
+                "Check with hakit.redis.status, then run again"
+            )
+        time.sleep(0.5)
+
+
 def gather(cluster: Cluster, params: dict[str, Any]) -> tuple[str, Replica | None, list[Replica], str]:
     """(master, chosen replica or None when the target is already master, all replicas, sentinel)."""
     sentinels, name = params["sentinels"], params["master_name"]
@@ -268,6 +308,7 @@ def gather(cluster: Cluster, params: dict[str, Any]) -> tuple[str, Replica | Non
         merge(replicas, online)
         target, why = choose(replicas, params["target"], master_offset, params["max_lag_bytes"])
         if target is not None:
+            wait_sentinels_ready(cluster, params, master, target.address)
             return master, target, replicas, sentinel
         if time.monotonic() > deadline or not sentinel_behind(replicas, online, params["target"]):
             raise Refused(str(why))

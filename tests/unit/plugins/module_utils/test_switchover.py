@@ -13,6 +13,8 @@ from ansible_collections.hakit.redis.plugins.module_utils._switchover import (
     parse_sentinel_replicas,
     refusal,
     sentinel_behind,
+    sentinel_unready,
+    sentinels_unready,
 )
 
 INFO = (
@@ -109,3 +111,51 @@ def test_failover_running_reads_the_master_flags(flags: str, running: bool) -> N
 
     assert failover_running(["name", "mymaster", "flags", flags]) is running
     assert failover_running({"name": "mymaster", "flags": flags}) is running
+
+
+# Back-to-back switchovers (issue 14): every Sentinel must have read the target as a replica of the
+# master in a fresh INFO before writes pause, else a Sentinel whose last INFO still says "master"
+# (read before the previous switchover demoted it) undoes the promotion (+convert-to-slave).
+MASTER = "10.0.0.11:6379"
+
+
+def test_sentinel_replicas_reads_role_master_and_ages() -> None:
+    entry = ["ip", "10.0.0.12", "port", "6379", "flags", "slave", "master-link-status", "ok", "slave-priority", "100",
+             "role-reported", "master", "master-host", "10.0.0.11", "master-port", "6379", "info-refresh", "9000",
+             "last-ok-ping-reply", "300"]  # fmt: skip
+    got = parse_sentinel_replicas([entry])[0]
+    assert (got.role_reported, got.master_address, got.info_age_ms, got.ping_age_ms) == ("master", MASTER, 9000, 300)
+    unknown = parse_sentinel_replicas([{"ip": "10.0.0.12", "port": "6379", "master-host": "?", "master-port": "0"}])[0]
+    assert unknown.master_address is None and unknown.role_reported == "slave"
+
+
+@pytest.mark.parametrize(
+    ("kw", "words"),
+    [
+        ({"role_reported": "master"}, "role master"),
+        ({"master_address": "10.0.0.14:6379"}, "follow 10.0.0.14:6379"),
+        ({"link_ok": False}, "link down"),
+        ({"flags": {"slave", "disconnected"}}, "flags it disconnected"),
+        ({"priority": 0}, "replica-priority 0"),
+        ({"info_age_ms": 31000}, "no INFO from it for 31000 ms"),
+        ({"ping_age_ms": 6000}, "no PING reply"),
+    ],
+)
+def test_each_unready_sentinel_says_why(kw: dict[str, object], words: str) -> None:
+    fresh: dict[str, object] = {"master_address": MASTER, "info_age_ms": 2000, "ping_age_ms": 100}
+    assert words in (sentinel_unready(replica(**{**fresh, **kw}), MASTER) or "")
+
+
+def test_a_sentinel_with_a_fresh_replica_view_is_ready() -> None:
+    assert sentinel_unready(replica(master_address=MASTER, info_age_ms=2000, ping_age_ms=100), MASTER) is None
+    assert sentinel_unready(replica(), MASTER) is None, "fields a Sentinel does not report are no reason"
+    assert "does not list it" in str(sentinel_unready(None, MASTER))
+
+
+def test_sentinels_unready_names_each_sentinel_that_lags() -> None:
+    fresh, stale = replica(master_address=MASTER), replica(role_reported="master")
+    views = {"s1:26379": [fresh], "s2:26379": [stale], "s3:26379": []}
+    got = sentinels_unready(views, "10.0.0.12:6379", MASTER)
+    assert set(got) == {"s2:26379", "s3:26379"}
+    assert "role master" in got["s2:26379"] and "does not list it" in got["s3:26379"]
+    assert sentinels_unready({"s1:26379": [fresh]}, "10.0.0.12:6379", MASTER) == {}

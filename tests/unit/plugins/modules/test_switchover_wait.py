@@ -1,4 +1,4 @@
-"""hakit.redis.switchover's wait for a failover still running, before anything is paused."""
+"""hakit.redis.switchover's waits before anything is paused: a failover still running, Sentinels behind."""
 
 from __future__ import annotations
 
@@ -50,4 +50,55 @@ def test_a_failover_that_lasts_is_refused_by_name(monkeypatch: pytest.MonkeyPatc
             SENTINELS,
             "mymaster",
             timeout=0.0,  # type: ignore[arg-type]
+        )
+
+
+TARGET, MASTER = "10.0.0.12:6379", "10.0.0.11:6379"
+PARAMS = {"sentinels": SENTINELS, "master_name": "mymaster"}
+
+
+class FakeReplicaViews:
+    """SENTINEL REPLICAS replies: each Sentinel reports the target with role master (its INFO read
+    before the demotion) for its first `stale[address]` queries, then as a linked replica."""
+
+    def __init__(self, stale: dict[str, int], down: tuple[str, ...] = ()) -> None:
+        self.stale = dict(stale)
+        self.down = down
+
+    def sentinel(self, address: str, *commands: list[str]) -> list[Any]:
+        assert commands == (["SENTINEL", "REPLICAS", "mymaster"],)
+        if address in self.down:
+            raise OSError("connection refused")
+        left = self.stale.get(address, 0)
+        self.stale[address] = max(0, left - 1)
+        entry = {"ip": "10.0.0.12", "port": "6379", "flags": "slave", "slave-priority": "100", "info-refresh": "800",
+                 "role-reported": "master" if left else "slave", "master-link-status": "err" if left else "ok",
+                 "master-host": "?" if left else "10.0.0.11", "master-port": "0" if left else "6379"}  # fmt: skip
+        return [[entry]]
+
+
+def test_sentinels_that_see_the_target_as_a_replica_are_not_waited_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(switchover.time, "sleep", lambda s: pytest.fail("waited with every Sentinel ready"))
+    cluster = FakeReplicaViews({}, down=(SENTINELS[2],))
+    switchover.wait_sentinels_ready(cluster, PARAMS, MASTER, TARGET)  # type: ignore[arg-type]
+
+
+def test_a_sentinel_still_seeing_the_target_as_master_is_waited_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr(switchover.time, "sleep", slept.append)
+    switchover.wait_sentinels_ready(FakeReplicaViews({SENTINELS[2]: 4}), PARAMS, MASTER, TARGET)  # type: ignore[arg-type]
+    assert len(slept) == 4
+
+
+def test_a_sentinel_that_never_catches_up_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(switchover.time, "sleep", lambda s: None)
+    with pytest.raises(
+        switchover.Refused, match=r"Sentinel 10\.0\.0\.3:26379 last read role master.*hakit\.redis\.status"
+    ):
+        switchover.wait_sentinels_ready(
+            FakeReplicaViews({SENTINELS[2]: 10**9}),  # type: ignore[arg-type]
+            PARAMS,
+            MASTER,
+            TARGET,
+            timeout=0.0,
         )

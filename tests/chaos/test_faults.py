@@ -142,6 +142,46 @@ def test_switchover_and_back_loses_no_acknowledged_write(healthy: Lab) -> None:
     assert_no_acked_loss(lab, old, ws, wv)
 
 
+# Sentinel events that mean a switchover went wrong: a Sentinel turned the promoted replica back
+# (+convert-to-slave: its last INFO of it, read before the previous switchover demoted it, still said
+# master) or a failover gave up (-failover-abort-*, e.g. stuck in wait-promotion until failover-timeout).
+BAD_SENTINEL_EVENTS = ("+convert-to-slave", "-failover-abort")
+
+
+def sentinel_events(lab: Lab, events: tuple[str, ...]) -> int:
+    pattern = " -e ".join(f"'{e}'" for e in events)
+    cmd = f"grep -c -e {pattern} {SENTINEL_LOG} || true"
+    return sum(int(lab.exec(n, cmd).stdout.strip() or 0) for n in lab.sentinel_nodes)
+
+
+def test_back_to_back_switchovers_lose_no_acknowledged_write(healthy: Lab) -> None:
+    """Issue 14 (the bench's third switchover): four switchovers with no pause in between, each
+    started as soon as the previous run returned, writers on Sentinel and on the VIP. Each must move
+    the master (the invariant after each), no Sentinel may undo a promotion or abort a failover, and
+    no acknowledged write may be lost."""
+    lab = healthy
+    master = lab.wait_invariant()
+    ws = start_writer(lab, "back2back")
+    wv = start_writer(lab, "back2back-vip", "vip")
+    bad_before = sentinel_events(lab, BAD_SENTINEL_EVENTS)
+    for _ in range(4):
+        to = next(n for n in lab.redis_nodes if n != master)
+        t0 = time.time()
+        res = lab.playbook("switchover", extra={"target": to})
+        t1 = time.time()
+        assert res.rc == 0, res.output[-5000:]
+        master = lab.wait_invariant(timeout=60)
+        assert master == to
+        held = re.search(r"writes were held for ([0-9.]+) s", res.output)
+        gaps = f"via Sentinel {ws.longest_gap(t0, t1):.2f} s, via VIP {wv.longest_gap(t0, t1):.2f} s"
+        log(f"switchover to {to} in {res.seconds:.1f} s, writes held {held.group(1) if held else '?'} s, gap {gaps}")
+    assert sentinel_events(lab, BAD_SENTINEL_EVENTS) == bad_before, "a Sentinel undid a promotion or aborted a failover"
+    lab.wait_replicas_synced(master)
+    ws.wait_progress(20, acked=True)
+    wv.wait_progress(20, acked=True)
+    assert_no_acked_loss(lab, master, ws, wv)
+
+
 # The upgrade the rolling-upgrade test makes: the lab installs bookworm's redis (deb12u7); the
 # security archive on Debian's mirror has a later build of the same Redis.
 UPGRADE_SOURCE = "deb http://deb.debian.org/debian-security bookworm-security main"

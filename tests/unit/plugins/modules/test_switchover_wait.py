@@ -53,7 +53,8 @@ def test_a_failover_that_lasts_is_refused_by_name(monkeypatch: pytest.MonkeyPatc
         )
 
 
-TARGET, MASTER = "10.0.0.12:6379", "10.0.0.11:6379"
+TARGET = "10.0.0.12:6379"
+MASTER = "10.0.0.11:6379"
 PARAMS = {"sentinels": SENTINELS, "master_name": "mymaster"}
 
 

@@ -91,6 +91,45 @@ def master_view(info: dict[str, str]) -> tuple[int, dict[str, tuple[bool, int]]]
     return to_int(info.get("master_repl_offset")) or 0, replicas
 
 
+def caught_up(master_info: dict[str, str], target_info: dict[str, str]) -> bool:
+    """Whether the target holds every byte the master had when `master_info` was read (read it first).
+
+    Read on the target itself: the master's own view of a replica's offset comes from the replica's
+    REPLCONF ACK, sent once a second, so waiting on it holds the paused writes up to a second longer.
+    The offsets compare only within one replication history, hence the same master_replid.
+    """
+    master_offset = to_int(master_info.get("master_repl_offset"))
+    target_offset = to_int(target_info.get("slave_repl_offset"))
+    return (
+        target_info.get("role") == "slave"
+        and target_info.get("master_link_status") == "up"
+        and bool(master_info.get("master_replid"))
+        and target_info.get("master_replid") == master_info.get("master_replid")
+        and master_offset is not None
+        and target_offset is not None
+        and target_offset >= master_offset
+    )
+
+
+def catch_up_budget(pause_ms: int, down_after_ms: int | None) -> float:
+    """Seconds the paused master may wait for the target to catch up.
+
+    A paused master also holds the Sentinels' connection to it: their hello PUBLISH counts as a write
+    under CLIENT PAUSE WRITE and the PINGs queued behind it go unanswered. Past down-after-milliseconds
+    the Sentinels flag the paused master down and start a failover of their own. So the wait gets at
+    most half of down-after (the other half is for the promotion), half of the pause, and 5 s.
+    """
+    budget = min(5.0, pause_ms / 2000)
+    if down_after_ms:
+        budget = min(budget, down_after_ms / 2000)
+    return budget
+
+
+def down_after_ms(reply: Any) -> int | None:
+    """down-after-milliseconds from a SENTINEL MASTER reply (None: not reported)."""
+    return to_int(pairs_to_dict(reply).get("down-after-milliseconds"))
+
+
 def merge(replicas: list[Replica], online: dict[str, tuple[bool, int]]) -> list[Replica]:
     for replica in replicas:
         replica.online, replica.offset = online.get(replica.address, (False, None))

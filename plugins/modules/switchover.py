@@ -22,6 +22,12 @@ description:
     only do that some 8 seconds later, and in that window the old master would take writes that are lost when
     it resyncs. Last, it releases the pause. The writes held by the pause are refused with C(READONLY) and
     never acknowledged, so a client retries them on the new master.
+  - The target's catch-up is read on the target itself (C(slave_repl_offset) and C(master_replid) against the
+    master's), not from the master's view, which the replica's acknowledgement updates only once a second.
+    That wait is bounded by half of the Sentinels' C(down-after-milliseconds) (and 5 seconds), because the
+    pause also holds the Sentinels' own connection to the master (their hello C(PUBLISH) is paused, and their
+    C(PING)s wait behind it). A longer one would make them take the master for down and fail it over
+    themselves. A target that has not caught up by then stops the switchover with the pause released.
   - With several replicas, the others get C(replica-priority 0) until the move is done, so the Sentinels
     promote the target and no other. Their priorities are restored afterwards, also on failure.
   - A Sentinel reads a replica's C(INFO) every 10 seconds, so right after a move it may not list the new
@@ -143,7 +149,10 @@ from ansible_collections.hakit.redis.plugins.module_utils._ha import join, named
 from ansible_collections.hakit.redis.plugins.module_utils._resp import RespError, query
 from ansible_collections.hakit.redis.plugins.module_utils._switchover import (
     Replica,
+    catch_up_budget,
+    caught_up,
     choose,
+    down_after_ms,
     failover_running,
     master_view,
     merge,
@@ -345,7 +354,18 @@ def pin_target(cluster: Cluster, params: dict[str, Any], sentinel: str, others: 
     return saved
 
 
-def switch(cluster: Cluster, params: dict[str, Any], master: str, target: Replica, sentinel: str) -> dict[str, Any]:
+def catch_up_seconds(cluster: Cluster, params: dict[str, Any], sentinel: str) -> float:
+    """Before any change: how long the paused master may wait for the target (catch_up_budget)."""
+    try:
+        reply = cluster.sentinel(sentinel, ["SENTINEL", "MASTER", params["master_name"]])[0]
+    except (OSError, RespError) as exc:
+        raise Refused(f"could not read down-after-milliseconds from Sentinel {sentinel}: {exc}") from exc
+    return catch_up_budget(params["pause_ms"], down_after_ms(reply))
+
+
+def switch(
+    cluster: Cluster, params: dict[str, Any], master: str, target: Replica, sentinel: str, catch_up: float
+) -> dict[str, Any]:
     """Pause, catch up, fail over, demote, release. Raises Refused with what state it left."""
     pause_ms = params["pause_ms"]
     cluster.redis(master, ["CLIENT", "PAUSE", str(pause_ms), "WRITE"])
@@ -353,11 +373,17 @@ def switch(cluster: Cluster, params: dict[str, Any], master: str, target: Replic
     released = False
     try:
 
-        def caught_up() -> bool:
-            offset, online = master_view(parse_info(cluster.redis(master, ["INFO", "replication"])[0]))
-            return online.get(target.address, (False, -1))[1] >= offset
+        def target_has_every_write() -> bool:
+            # The master first: the target must hold at least what the master had by then.
+            master_info = parse_info(cluster.redis(master, ["INFO", "replication"])[0])
+            return caught_up(master_info, parse_info(cluster.redis(target.address, ["INFO", "replication"])[0]))
 
-        wait(f"{target.address} to receive every write of the master", caught_up, min(5.0, pause_ms / 2000))
+        wait(
+            f"{target.address} to receive every write of the master (within {catch_up:.1f} s, half of the "
+            "Sentinels' down-after-milliseconds at most, so they do not take the paused master for down)",
+            target_has_every_write,
+            catch_up,
+        )
         cluster.sentinel(sentinel, ["SENTINEL", "FAILOVER", params["master_name"]])
         wait(
             f"{target.address} to answer as master",
@@ -395,9 +421,10 @@ def run(module: AnsibleModule) -> dict[str, Any]:
     if module.check_mode:
         return result
     others = [r for r in replicas if r.address != target.address]
+    catch_up = catch_up_seconds(cluster, params, sentinel)
     saved = pin_target(cluster, params, sentinel, others) if others else {}
     try:
-        result.update(switch(cluster, params, master, target, sentinel))
+        result.update(switch(cluster, params, master, target, sentinel, catch_up))
     except (Refused, OSError, RespError) as exc:
         raise Stopped(
             f"the switchover from {master} to {target.address} stopped after writes were paused: {exc}. "

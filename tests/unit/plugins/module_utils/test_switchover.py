@@ -6,7 +6,10 @@ import pytest
 
 from ansible_collections.hakit.redis.plugins.module_utils._switchover import (
     Replica,
+    catch_up_budget,
+    caught_up,
     choose,
+    down_after_ms,
     master_view,
     merge,
     parse_info,
@@ -159,3 +162,57 @@ def test_sentinels_unready_names_each_sentinel_that_lags() -> None:
     assert set(got) == {"s2:26379", "s3:26379"}
     assert "role master" in got["s2:26379"] and "does not list it" in got["s3:26379"]
     assert sentinels_unready({"s1:26379": [fresh]}, "10.0.0.12:6379", MASTER) == {}
+
+
+MASTER_INFO = {"role": "master", "master_replid": "a" * 40, "master_repl_offset": "5000"}
+TARGET_INFO = {
+    "role": "slave",
+    "master_link_status": "up",
+    "master_replid": "a" * 40,
+    "slave_repl_offset": "5000",
+}
+
+
+def test_a_target_at_the_masters_offset_has_caught_up() -> None:
+    assert caught_up(MASTER_INFO, TARGET_INFO)
+    assert caught_up(MASTER_INFO, {**TARGET_INFO, "slave_repl_offset": "5014"})  # a PING since the master's read
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"slave_repl_offset": "4999"},  # one byte behind
+        {"master_link_status": "down"},
+        {"role": "master"},  # promoted by someone else: its offset says nothing about this master
+        {"master_replid": "b" * 40},  # another history: offsets do not compare
+        {"slave_repl_offset": None},
+    ],
+)
+def test_a_target_that_may_miss_a_write_has_not_caught_up(change: dict[str, str | None]) -> None:
+    target = {k: v for k, v in {**TARGET_INFO, **change}.items() if v is not None}
+    assert not caught_up(MASTER_INFO, target)
+
+
+def test_a_master_without_replid_or_offset_is_never_caught_up_with() -> None:
+    assert not caught_up({**MASTER_INFO, "master_replid": ""}, TARGET_INFO)
+    assert not caught_up({"role": "master", "master_replid": "a" * 40}, TARGET_INFO)
+
+
+@pytest.mark.parametrize(
+    ("pause_ms", "down_after", "budget"),
+    [
+        (10000, 5000, 2.5),  # the roles' default down-after: half of it
+        (10000, 30000, 5.0),  # Redis's own default down-after: capped at 5 s
+        (10000, 1000, 0.5),
+        (2000, 5000, 1.0),  # a short pause: half of it
+        (10000, None, 5.0),  # not reported: the pause's own bounds
+    ],
+)
+def test_catch_up_budget_stays_under_half_of_down_after(pause_ms: int, down_after: int | None, budget: float) -> None:
+    assert catch_up_budget(pause_ms, down_after) == budget
+
+
+def test_down_after_ms_reads_sentinel_master_resp2_and_resp3() -> None:
+    assert down_after_ms(["name", "mymaster", "down-after-milliseconds", "5000"]) == 5000
+    assert down_after_ms({"name": "mymaster", "down-after-milliseconds": 1000}) == 1000
+    assert down_after_ms(["name", "mymaster"]) is None

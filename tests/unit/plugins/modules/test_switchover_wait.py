@@ -103,3 +103,63 @@ def test_a_sentinel_that_never_catches_up_is_refused_by_name(monkeypatch: pytest
             TARGET,
             timeout=0.0,
         )
+
+
+class FakePausedCluster:
+    """A master and a target that stays `behind` bytes back while writes are paused; records the commands."""
+
+    def __init__(self, behind: int, down_after: int = 5000) -> None:
+        self.behind, self.down_after = behind, down_after
+        self.sent: list[tuple[str, list[str]]] = []
+
+    def redis(self, address: str, *commands: list[str]) -> list[Any]:
+        self.sent += [(address, c) for c in commands]
+        if commands[0][:1] != ["INFO"]:
+            return ["OK"] * len(commands)
+        if address == MASTER:
+            return ["role:master\r\nmaster_replid:" + "a" * 40 + "\r\nmaster_repl_offset:9000\r\n"]
+        offset = 9000 - self.behind
+        return [f"role:slave\r\nmaster_link_status:up\r\nmaster_replid:{'a' * 40}\r\nslave_repl_offset:{offset}\r\n"]
+
+    def sentinel(self, address: str, *commands: list[str]) -> list[Any]:
+        self.sent += [(address, c) for c in commands]
+        if commands[0][:2] == ["SENTINEL", "MASTER"]:
+            return [["name", "mymaster", "down-after-milliseconds", str(self.down_after)]]
+        return ["OK"]
+
+
+def test_a_target_behind_stops_the_switch_within_half_of_down_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The paused master holds the Sentinels' own link to it: waiting past down-after would make them
+    fail it over themselves. So the catch-up wait ends at half of down-after, the pause is released,
+    and no SENTINEL FAILOVER is sent."""
+    now = [0.0]
+    monkeypatch.setattr(switchover.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(switchover.time, "sleep", lambda s: now.__setitem__(0, now[0] + s))
+    cluster = FakePausedCluster(behind=14, down_after=1000)
+    params = {**PARAMS, "pause_ms": 10000}
+    budget = switchover.catch_up_seconds(cluster, params, SENTINELS[0])  # type: ignore[arg-type]
+    assert budget == 0.5
+    target = switchover.Replica(address=TARGET, priority=100, link_ok=True)
+    with pytest.raises(switchover.Refused, match=r"receive every write of the master \(within 0\.5 s"):
+        switchover.switch(cluster, params, MASTER, target, SENTINELS[0], budget)  # type: ignore[arg-type]
+    assert now[0] <= 0.6
+    assert (MASTER, ["CLIENT", "UNPAUSE"]) in cluster.sent
+    assert not [c for _, c in cluster.sent if c[:2] == ["SENTINEL", "FAILOVER"]]
+
+
+def test_a_target_at_the_masters_offset_is_failed_over_to_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Caught up by the target's own INFO, so the failover is asked for without waiting for an ACK."""
+    monkeypatch.setattr(switchover.time, "sleep", lambda s: pytest.fail("waited for a target that had every write"))
+    cluster = FakePausedCluster(behind=0)
+
+    def stop_after_failover(address: str, *commands: list[str]) -> list[Any]:
+        if commands[0][:2] == ["SENTINEL", "FAILOVER"]:
+            raise OSError("stop here")
+        return FakePausedCluster.sentinel(cluster, address, *commands)
+
+    monkeypatch.setattr(cluster, "sentinel", stop_after_failover)
+    target = switchover.Replica(address=TARGET, priority=100, link_ok=True)
+    with pytest.raises(OSError, match="stop here"):
+        switchover.switch(cluster, {**PARAMS, "pause_ms": 10000}, MASTER, target, SENTINELS[0], 2.5)  # type: ignore[arg-type]
+    assert (TARGET, ["INFO", "replication"]) in cluster.sent
+    assert (MASTER, ["CLIENT", "UNPAUSE"]) in cluster.sent

@@ -12,13 +12,22 @@ import pytest
 from _lab import Cluster, Lab
 
 
+def debian_python3_redis() -> bool:
+    """Whether the system Python imports Debian's python3-redis."""
+    python = Path("/usr/bin/python3")
+    if not python.exists():
+        return False
+    return subprocess.run([python, "-c", "import redis"], capture_output=True, check=False).returncode == 0
+
+
 @pytest.fixture(scope="session")
 def redis_binaries() -> None:
-    """redis-server and redis-sentinel, installed from the Debian mirror when missing."""
-    if shutil.which("redis-server") and shutil.which("redis-sentinel"):
+    """redis-server, redis-sentinel and Debian's python3-redis (what managed hosts run the modules
+    with), installed from the Debian mirror when missing."""
+    if shutil.which("redis-server") and shutil.which("redis-sentinel") and debian_python3_redis():
         return
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        pytest.skip("redis-server/redis-sentinel missing and cannot be installed here (needs root + apt)")
+        pytest.skip("redis-server, redis-sentinel or python3-redis missing; installing them needs root and apt")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     # The distro services must not start on 6379: policy-rc.d normally prevents it in containers,
     # and RUNLEVEL=1 makes invoke-rc.d skip them elsewhere.
@@ -34,6 +43,7 @@ def redis_binaries() -> None:
             "--no-install-recommends",
             "redis-server",
             "redis-sentinel",
+            "python3-redis",
         ],
     ):
         subprocess.run(cmd, check=True, env=env, timeout=600, stdout=subprocess.DEVNULL)

@@ -5,7 +5,6 @@ paths (what hakit.redis.redis_config's `reload` sends) without a restart."""
 
 from __future__ import annotations
 
-import shutil
 import socket
 import ssl
 from pathlib import Path
@@ -18,7 +17,9 @@ from hakit_loopback import daemon, free_port
 from ansible_collections.hakit.redis.plugins.module_utils._client import connect, ssl_context
 from ansible_collections.hakit.redis.plugins.module_utils._resp import query
 
-pytestmark = pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server is not installed")
+# redis_binaries installs redis-server when missing: a collection-time skipif would skip every test
+# here on a fresh machine, before any fixture ran.
+pytestmark = pytest.mark.usefixtures("redis_binaries")
 
 CA = make_ca()
 
@@ -34,7 +35,7 @@ def served_serial(port: int, tls: dict[str, str]) -> int:
 
 
 @pytest.fixture
-def tls_server(tmp_path: Path) -> Any:
+def tls_server(redis_binaries: None, tmp_path: Path) -> Any:
     files = write_set(tmp_path / "tls", "node", CA, make_cert(CA, "node", ips=["127.0.0.1"]))
     port = free_port()
     conf = tmp_path / "redis.conf"

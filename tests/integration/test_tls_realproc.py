@@ -35,7 +35,7 @@ def served_serial(port: int, tls: dict[str, str]) -> int:
 
 
 @pytest.fixture
-def tls_server(redis_binaries: None, tmp_path: Path) -> Any:
+def tls_server(tmp_path: Path) -> Any:
     files = write_set(tmp_path / "tls", "node", CA, make_cert(CA, "node", ips=["127.0.0.1"]))
     port = free_port()
     conf = tmp_path / "redis.conf"
